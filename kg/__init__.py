@@ -1,0 +1,51 @@
+"""kg: a knowledge-graph builder for research literature.
+
+The library is the product; the ``kg`` command line is a thin shell over these functions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "build",
+    "read_papers",
+    "read_entries",
+    "extract",
+    "Paper",
+    "Source",
+    "Skipped",
+    "Evidence",
+    "Entity",
+    "Result",
+    "PaperExtraction",
+    "KGError",
+]
+
+from kg.errors import KGError
+from kg.records import Entity, Evidence, Paper, PaperExtraction, Result, Skipped, Source
+
+if TYPE_CHECKING:
+    from kg.extract import extract
+    from kg.ingest import read_entries, read_papers
+    from kg.pipeline import build
+
+_LAZY = {
+    "build": ("kg.pipeline", "build"),
+    "read_papers": ("kg.ingest", "read_papers"),
+    "read_entries": ("kg.ingest", "read_entries"),
+    "extract": ("kg.extract", "extract"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import heavy stages (spaCy, networkx) only when first used."""
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")

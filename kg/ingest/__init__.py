@@ -1,0 +1,148 @@
+"""Ingest: files -> Papers. One reader per format, all yielding the same Paper record, then de-duplication."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.ingest.detect import FORMATS, detect_format
+from kg.ingest.files import expand_paths
+from kg.ingest.identity import DEFAULT_MAX_ABSTRACT_CHARS, arxiv_id_of, make_paper, paper_id
+from kg.ingest.jsonl import read_json_array, read_jsonl
+from kg.ingest.normalize import normalize_text, title_key
+from kg.ingest.table import read_table
+from kg.ingest.trending import read_trending
+from kg.records import Paper, Skipped, Source
+
+__all__ = [
+    "FORMATS",
+    "Corpus",
+    "detect_format",
+    "expand_paths",
+    "read_file",
+    "read_entries",
+    "dedupe",
+    "read_papers",
+    "normalize_text",
+    "title_key",
+    "make_paper",
+    "paper_id",
+    "arxiv_id_of",
+    "DEFAULT_MAX_ABSTRACT_CHARS",
+]
+
+_READERS: dict[str, Callable[..., Iterator[Paper | Skipped]]] = {
+    "trending": read_trending,
+    "jsonl": read_jsonl,
+    "json": read_json_array,
+    "csv": lambda path, **kw: read_table(path, delimiter=",", **kw),
+    "tsv": lambda path, **kw: read_table(path, delimiter="\t", **kw),
+}
+
+
+def read_file(
+    path: Path, *, format: str | None = None, max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS
+) -> Iterator[Paper | Skipped]:
+    """Read one file in `format` (detected from its content when None), yielding Papers and Skipped entries."""
+    fmt = format or detect_format(path)
+    if fmt not in _READERS:
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", path=str(path))
+    return _READERS[fmt](path, max_abstract_chars=max_abstract_chars)
+
+
+def read_entries(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    format: str | None = None,
+    strict: bool = False,
+    max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
+) -> Iterator[Paper | Skipped]:
+    """Read every file under `paths` in sorted order, yielding one Paper or Skipped per entry.
+
+    A file that cannot be read at all (binary, no title column, broken JSON array) becomes one Skipped
+    entry and the other files are still read; with `strict`, any Skipped raises InputError instead.
+    A path that does not exist always raises.
+    """
+    for path in expand_paths(paths):
+        try:
+            for item in read_file(path, format=format, max_abstract_chars=max_abstract_chars):
+                if strict and isinstance(item, Skipped):
+                    raise InputError(item.reason, path=item.source.path, line=item.source.line)
+                yield item
+        except InputError as exc:
+            if strict:
+                raise
+            yield Skipped(Source(str(path), exc.line or 0), str(exc.args[0]).removeprefix(f"{path}: ").removeprefix(f"{path}:{exc.line}: "))
+
+
+@dataclass
+class Corpus:
+    """The de-duplicated papers of a run and what happened on the way (for the build summary)."""
+
+    papers: list[Paper] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    entries: int = 0
+
+    @property
+    def duplicates_merged(self) -> int:
+        """Entries that were folded into an earlier paper."""
+        return self.entries - len(self.papers)
+
+
+def _merge(first: Paper, other: Paper) -> Paper:
+    """Fold `other` into `first`: keep first's text, fill missing metadata, record every source."""
+    arxiv = first.arxiv_id or other.arxiv_id
+    return replace(
+        first,
+        id=paper_id(first.title, arxiv),
+        arxiv_id=arxiv,
+        authors=first.authors or other.authors,
+        date=first.date or other.date,
+        url=first.url or other.url,
+        categories=first.categories or other.categories,
+        sources=tuple(sorted(set(first.sources) | set(other.sources))),
+    )
+
+
+def dedupe(items: Iterable[Paper | Skipped]) -> Corpus:
+    """Merge entries that are the same paper (same arXiv id or same normalized title) into one Paper.
+
+    The first occurrence's text wins; every source file/line is kept. Order of first appearance is kept.
+    """
+    corpus = Corpus()
+    slots: list[Paper] = []
+    by_title: dict[str, int] = {}
+    by_arxiv: dict[str, int] = {}
+    for item in items:
+        if isinstance(item, Skipped):
+            corpus.skipped.append(item)
+            continue
+        corpus.entries += 1
+        key = title_key(item.title)
+        slot = by_arxiv.get(item.arxiv_id) if item.arxiv_id else None
+        if slot is None:
+            slot = by_title.get(key)
+        if slot is None:
+            slot = len(slots)
+            slots.append(item)
+        else:
+            slots[slot] = _merge(slots[slot], item)
+        by_title.setdefault(key, slot)
+        if slots[slot].arxiv_id:
+            by_arxiv.setdefault(slots[slot].arxiv_id, slot)  # type: ignore[arg-type]
+    corpus.papers = slots
+    return corpus
+
+
+def read_papers(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    format: str | None = None,
+    strict: bool = False,
+    max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
+) -> Corpus:
+    """Read and de-duplicate every paper under `paths`: the ingest stage in one call."""
+    return dedupe(read_entries(paths, format=format, strict=strict, max_abstract_chars=max_abstract_chars))

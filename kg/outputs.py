@@ -1,0 +1,163 @@
+"""The build output folder: written atomically, read back by every command that takes ``--graph DIR``.
+
+A build writes into a hidden sibling folder and swaps it in with renames only when complete, so a crash or
+Ctrl-C leaves the previous output as it was. A swap cut off between its two renames is undone on the next
+read or build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from kg.errors import GraphError, OutputError
+from kg.records import Paper, Source
+
+__all__ = [
+    "MANIFEST",
+    "PAPERS",
+    "EXTRACTIONS",
+    "atomic_directory",
+    "recover",
+    "write_jsonl",
+    "paper_to_dict",
+    "paper_from_dict",
+    "read_manifest",
+    "iter_papers",
+]
+
+MANIFEST = "manifest.json"
+PAPERS = "papers.jsonl"
+EXTRACTIONS = "extractions.jsonl"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(out: Path) -> None:
+    """Finish or undo an interrupted swap of `out` and remove temporary folders of dead builds."""
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    olds = sorted(parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if not out.exists() and olds:
+        os.rename(olds[-1], out)
+        olds = olds[:-1]
+    for old in olds:
+        shutil.rmtree(old, ignore_errors=True)
+    for tmp in parent.glob(f".{out.name}.tmp-*"):
+        pid_text = tmp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
+        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+
+
+@contextmanager
+def atomic_directory(out: Path) -> Iterator[Path]:
+    """Yield an empty temporary folder; on normal exit it replaces `out` whole, on any error it is removed.
+
+    Refuses to replace an existing non-empty folder that is not a kg output (has no manifest.json), so a
+    mistyped ``--out`` never deletes someone's files.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists():
+        raise OutputError(f"{out}: folder exists and is not a kg output (no {MANIFEST}); choose another --out")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        recover(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write here: {exc.strerror or exc}") from exc
+    try:
+        yield tmp
+        _fsync_tree(tmp)
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            os.rename(out, old)
+        os.rename(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_jsonl(path: Path, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> int:
+    """Write one JSON object per line (UTF-8, no ASCII escaping); returns the number of lines."""
+    count = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False, sort_keys=False))
+            fh.write("\n")
+            count += 1
+    return count
+
+
+def paper_to_dict(paper: Paper) -> dict[str, Any]:
+    """A Paper as a JSON-ready dict (sources as ``{"path", "line"}`` objects)."""
+    data = asdict(paper)
+    data["authors"] = list(paper.authors)
+    data["categories"] = list(paper.categories)
+    return data
+
+
+def paper_from_dict(data: dict[str, Any]) -> Paper:
+    """Inverse of `paper_to_dict`."""
+    return Paper(
+        **{
+            **data,
+            "authors": tuple(data.get("authors") or ()),
+            "categories": tuple(data.get("categories") or ()),
+            "sources": tuple(Source(s["path"], s["line"]) for s in data.get("sources") or ()),
+        }
+    )
+
+
+def _require(graph_dir: Path, name: str) -> Path:
+    graph_dir = Path(graph_dir)
+    recover(graph_dir)
+    path = graph_dir / name
+    if not path.exists():
+        raise GraphError(f"{graph_dir}: no built graph here ({name} missing); run `kg build PATH --out {graph_dir}`")
+    return path
+
+
+def read_manifest(graph_dir: Path) -> dict[str, Any]:
+    """The manifest of a build: versions, inputs, counts and skipped entries."""
+    path = _require(graph_dir, MANIFEST)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise GraphError(f"{path}: unreadable manifest: {exc}") from exc
+
+
+def iter_papers(graph_dir: Path) -> Iterator[Paper]:
+    """Yield the papers of a build in their stored order."""
+    path = _require(graph_dir, PAPERS)
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            try:
+                yield paper_from_dict(json.loads(line))
+            except (ValueError, TypeError, KeyError) as exc:
+                raise GraphError(f"{path}:{number}: corrupt paper record: {exc}") from exc
