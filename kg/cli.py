@@ -133,6 +133,30 @@ def papers(query: str | None, graph_dir: Path, fmt: str, limit: int, merged: boo
     _echo(render(rows, fmt, ["id", "title", "sources", "first_source"]))
 
 
+@cli.command()
+@_graph_option
+@_format_option
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Entries per ranking.")
+def stats(graph_dir: Path, fmt: str, top: int) -> None:
+    """Counts by type, most used methods/datasets/metrics/tasks, strongest pairs, most central entities."""
+    from kg.graph import read_graph
+    from kg.graph.io import GRAPH_FILE
+    from kg.graph.stats import graph_stats
+    from kg.outputs import recover
+
+    recover(graph_dir)
+    rows = graph_stats(read_graph(graph_dir / GRAPH_FILE), top=top).rows()
+    if fmt != "table":
+        _echo(render(rows, fmt))
+        return
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        sections.setdefault(row["section"], []).append(row)
+    for section, items in sections.items():
+        columns = ["name", "value"] if section in ("nodes", "edges") else ["rank", "name", "type", "value", "detail"]
+        _echo(render(items, "table", columns, title=section))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning kg errors into one line on stderr and a non-zero exit."""
     args = sys.argv[1:] if argv is None else argv
