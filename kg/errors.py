@@ -19,6 +19,7 @@ class InputError(KGError):
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
         self.path = path
         self.line = line
+        self.message = message
         where = ""
         if path is not None:
             where = f"{path}:{line}: " if line is not None else f"{path}: "

@@ -13,12 +13,12 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from kg.errors import GraphError, OutputError
-from kg.records import Paper, Source
+from kg.codec import extraction_from_record, paper_from_dict, paper_to_dict
+from kg.records import Paper, PaperExtraction
 
 __all__ = [
     "MANIFEST",
@@ -31,6 +31,10 @@ __all__ = [
     "paper_from_dict",
     "read_manifest",
     "iter_papers",
+    "iter_extractions",
+    "read_papers_file",
+    "read_extractions_file",
+    "read_records_file",
 ]
 
 MANIFEST = "manifest.json"
@@ -114,26 +118,6 @@ def write_jsonl(path: Path, rows: Iterator[dict[str, Any]] | list[dict[str, Any]
     return count
 
 
-def paper_to_dict(paper: Paper) -> dict[str, Any]:
-    """A Paper as a JSON-ready dict (sources as ``{"path", "line"}`` objects)."""
-    data = asdict(paper)
-    data["authors"] = list(paper.authors)
-    data["categories"] = list(paper.categories)
-    return data
-
-
-def paper_from_dict(data: dict[str, Any]) -> Paper:
-    """Inverse of `paper_to_dict`."""
-    return Paper(
-        **{
-            **data,
-            "authors": tuple(data.get("authors") or ()),
-            "categories": tuple(data.get("categories") or ()),
-            "sources": tuple(Source(s["path"], s["line"]) for s in data.get("sources") or ()),
-        }
-    )
-
-
 def _require(graph_dir: Path, name: str) -> Path:
     graph_dir = Path(graph_dir)
     recover(graph_dir)
@@ -152,12 +136,41 @@ def read_manifest(graph_dir: Path) -> dict[str, Any]:
         raise GraphError(f"{path}: unreadable manifest: {exc}") from exc
 
 
-def iter_papers(graph_dir: Path) -> Iterator[Paper]:
-    """Yield the papers of a build in their stored order."""
-    path = _require(graph_dir, PAPERS)
+def read_papers_file(path: Path) -> Iterator[Paper]:
+    """Yield the papers stored one per line in `path` (a build's papers.jsonl)."""
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
             try:
                 yield paper_from_dict(json.loads(line))
             except (ValueError, TypeError, KeyError) as exc:
                 raise GraphError(f"{path}:{number}: corrupt paper record: {exc}") from exc
+
+
+def read_extractions_file(path: Path) -> Iterator[PaperExtraction]:
+    """Yield the extractions stored one per line in `path` (a build's extractions.jsonl)."""
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            try:
+                yield extraction_from_record(json.loads(line))
+            except (ValueError, TypeError, KeyError) as exc:
+                raise GraphError(f"{path}:{number}: corrupt extraction record: {exc}") from exc
+
+
+def read_records_file(path: Path) -> Iterator[dict[str, Any]]:
+    """Yield the JSON object on each line of `path`, naming the line of any that is corrupt."""
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            try:
+                yield json.loads(line)
+            except ValueError as exc:
+                raise GraphError(f"{path}:{number}: corrupt record: {exc}") from exc
+
+
+def iter_papers(graph_dir: Path) -> Iterator[Paper]:
+    """Yield the papers of a build in their stored order."""
+    return read_papers_file(_require(graph_dir, PAPERS))
+
+
+def iter_extractions(graph_dir: Path) -> Iterator[PaperExtraction]:
+    """Yield the extractions of a build, one per paper, in the papers' order."""
+    return read_extractions_file(_require(graph_dir, EXTRACTIONS))

@@ -59,11 +59,11 @@ def test_build_is_deterministic(tmp_path: Path, fixtures: Path) -> None:
 def test_failed_write_keeps_the_previous_output(built: Path, fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = tree_digest(built)
 
-    def explode(graph: object, path: Path) -> None:
+    def explode(records: object, path: Path) -> None:
         path.write_text('{"half": ')
         raise OSError("disk full")
 
-    monkeypatch.setattr("kg.pipeline.write_graph", explode)
+    monkeypatch.setattr("kg.pipeline.write_graph_records", explode)
     with pytest.raises(OSError, match="disk full"):
         build([fixtures], built)
     assert tree_digest(built) == before
@@ -83,12 +83,12 @@ HANGING_BUILD = textwrap.dedent(
     """
     import sys, time
     import kg.pipeline
-    real = kg.pipeline.write_graph
-    def hang(graph, path):
-        real(graph, path)
+    real = kg.pipeline.write_graph_records
+    def hang(records, path):
+        real(records, path)
         open(sys.argv[1], "w").close()
         time.sleep(120)
-    kg.pipeline.write_graph = hang
+    kg.pipeline.write_graph_records = hang
     from kg.cli import main
     sys.exit(main(sys.argv[2:]))
     """

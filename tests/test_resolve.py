@@ -23,14 +23,15 @@ def paper_x(pid: str, *entities: Entity, results: tuple[Result, ...] = ()) -> Pa
 
 def ids(extractions: list[PaperExtraction]) -> dict[tuple[str, str], str]:
     res = resolve(extractions)
-    return {(x.paper_id, e.name): res.entity_id(x.paper_id, e.type, e.name) for x in extractions for e in x.entities}
+    return {(x.paper_id, e.name): res.entity_id(e) for x in extractions for e in x.entities}
 
 
 def test_same_name_in_thirty_papers_is_one_node() -> None:
     xs = [paper_x(f"p{i}", ent("MNIST", type="Dataset")) for i in range(30)]
     res = resolve(xs)
     assert list(res.entities) == ["dataset:mnist"]
-    assert len(res.entities["dataset:mnist"].papers) == 30
+    graph = build_graph([Paper(f"p{i}", "t", "a") for i in range(30)], xs)
+    assert graph.nodes["dataset:mnist"]["paper_count"] == 30
 
 
 def test_case_hyphen_and_plural_variants_merge() -> None:

@@ -1,20 +1,33 @@
-"""Build one networkx MultiDiGraph from papers and their extractions, after entity resolution."""
+"""Build the graph from papers and their extractions, after entity resolution.
+
+`iter_graph` yields the graph's nodes and edges as plain records, reading the extraction records (the JSON
+form of `kg.codec.extraction_to_record`, as stored in extractions.jsonl) in three passes (signatures to
+resolve, paper counts, then edges), so that a corpus of millions streams through with memory bounded by its
+vocabulary. `build_graph` collects those records into networkx; the build writes them to disk as they come
+(`kg.graph.io.write_graph_records`): one logic, two sinks.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Union
 
 import networkx as nx
 
+from kg.codec import extraction_to_record
 from kg.graph.model import relation_for
-from kg.graph.resolve import resolve, variant_links
+from kg.graph.resolve import Resolution, Signature, resolve_signatures, variant_links
 from kg.records import Paper, PaperExtraction
 
-__all__ = ["build_graph"]
+__all__ = ["NodeRecord", "EdgeRecord", "iter_graph", "build_graph"]
+
+NodeRecord = tuple[str, dict[str, Any]]
+EdgeRecord = tuple[str, str, str, dict[str, Any]]
+GraphRecord = Union[tuple[str, NodeRecord], tuple[str, EdgeRecord]]
 
 
-def _paper_attrs(paper: Paper) -> dict[str, object]:
+def _paper_attrs(paper: Paper) -> dict[str, Any]:
     return {
         "type": "Paper",
         "title": paper.title,
@@ -28,56 +41,84 @@ def _paper_attrs(paper: Paper) -> dict[str, object]:
     }
 
 
-def build_graph(papers: Iterable[Paper], extractions: Sequence[PaperExtraction]) -> nx.MultiDiGraph:
-    """Return the graph: Paper, Method, Dataset, Metric, Task and Result nodes and their edges.
+Record = Mapping[str, Any]
 
-    One edge per (paper, entity): its relation follows the role (PROPOSES wins over USES/EVALUATES_ON when a
-    paper both names and proposes a thing), and it carries every evidence span, the highest confidence and
-    the extractor version. Entities carry their canonical name, all aliases and their paper count.
+
+def _signature(entity: Record) -> Signature:
+    return (entity["type"], entity["name"], tuple(sorted(set(entity["mentions"]))))
+
+
+def _paper_edges(extraction: Record, resolution: Resolution) -> Iterator[EdgeRecord]:
+    """One edge per (paper, entity): PROPOSES wins when any mention is proposed; all evidence is kept."""
+    merged: dict[str, dict[str, Any]] = {}
+    for entity in extraction["entities"]:
+        node = resolution.assignment[_signature(entity)]
+        slot = merged.setdefault(node, {"type": entity["type"], "roles": set(), "confidence": 0.0, "evidence": []})
+        slot["roles"].add(entity["role"])
+        slot["confidence"] = max(slot["confidence"], entity["confidence"])
+        for ev in entity["evidence"]:
+            if ev not in slot["evidence"]:
+                slot["evidence"].append(ev)
+    for node, slot in merged.items():
+        role = None if slot["type"] in ("Metric", "Task") else ("proposed" if "proposed" in slot["roles"] else "used")
+        relation = relation_for(slot["type"], role)
+        evidence = sorted(slot["evidence"], key=lambda e: (e["field"] != "title", e["start"], e["end"]))
+        yield extraction["id"], node, relation, {
+            "type": relation, "role": role, "confidence": slot["confidence"],
+            "extractor_version": extraction["extractor_version"], "evidence": evidence,
+        }
+
+
+def iter_graph(papers: Iterable[Paper], extractions: Callable[[], Iterable[Record]]) -> Iterator[GraphRecord]:
+    """Yield ``("node", (id, attrs))`` and ``("edge", (source, target, relation, attrs))`` records.
+
+    `extractions` returns a fresh iterator of extraction records each call (it is read three times). Node
+    order: papers, then entities by id, then each paper's results; a node comes before the edges touching it.
     """
-    graph = nx.MultiDiGraph()
+    resolution = resolve_signatures(Counter(_signature(e) for x in extractions() for e in x["entities"]))
+    paper_counts: Counter[str] = Counter()
+    for extraction in extractions():
+        paper_counts.update({resolution.assignment[_signature(e)] for e in extraction["entities"]})
     for paper in papers:
-        graph.add_node(paper.id, **_paper_attrs(paper))
-    resolution = resolve(extractions)
-    for entity in resolution.entities.values():
-        graph.add_node(entity.id, type=entity.type, name=entity.name, aliases=list(entity.aliases),
-                       paper_count=len(entity.papers))
+        yield "node", (paper.id, _paper_attrs(paper))
+    for node_id in sorted(resolution.entities):
+        entity = resolution.entities[node_id]
+        yield "node", (node_id, {"type": entity.type, "name": entity.name, "aliases": list(entity.aliases),
+                                 "paper_count": paper_counts[node_id]})
     for variant, base in variant_links(resolution.entities.values()):
-        graph.add_edge(variant, base, key="VARIANT_OF", type="VARIANT_OF")
-
-    for extraction in extractions:
-        pid = extraction.paper_id
-        merged: dict[str, dict[str, object]] = {}
-        for entity in extraction.entities:
-            node = resolution.entity_id(pid, entity.type, entity.name)
-            if node is None:
-                continue
-            slot = merged.setdefault(node, {"type": entity.type, "roles": set(), "confidence": 0.0, "evidence": []})
-            slot["roles"].add(entity.role)  # type: ignore[union-attr]
-            slot["confidence"] = max(slot["confidence"], entity.confidence)  # type: ignore[type-var]
-            for ev in entity.evidence:
-                data = asdict(ev)
-                if data not in slot["evidence"]:  # type: ignore[operator]
-                    slot["evidence"].append(data)  # type: ignore[union-attr]
-        for node, slot in merged.items():
-            roles = slot["roles"]
-            role = None if slot["type"] in ("Metric", "Task") else ("proposed" if "proposed" in roles else "used")  # type: ignore[operator]
-            relation = relation_for(str(slot["type"]), role)
-            evidence = sorted(slot["evidence"], key=lambda e: (e["field"] != "title", e["start"], e["end"]))  # type: ignore[arg-type, index]
-            graph.add_edge(pid, node, key=relation, type=relation, role=role, confidence=slot["confidence"],
-                           extractor_version=extraction.extractor_version, evidence=evidence)
-        for index, result in enumerate(extraction.results):
+        yield "edge", (variant, base, "VARIANT_OF", {"type": "VARIANT_OF"})
+    for extraction in extractions():
+        pid = extraction["id"]
+        yield from (("edge", edge) for edge in _paper_edges(extraction, resolution))
+        local = {(e["type"], e["name"]): resolution.assignment[_signature(e)] for e in extraction["entities"]}
+        for index, result in enumerate(extraction["results"]):
             rid = f"result:{pid}:{index}"
-            graph.add_node(rid, type="Result", value=result.value, paper=pid, confidence=result.confidence)
-            graph.add_edge(pid, rid, key="HAS_RESULT", type="HAS_RESULT", role=None, confidence=result.confidence,
-                           extractor_version=extraction.extractor_version,
-                           evidence=[asdict(result.evidence)] if result.evidence else [])
+            confidence = result.get("confidence", 0.5)
+            yield "node", (rid, {"type": "Result", "value": result["value"], "paper": pid, "confidence": confidence})
+            yield "edge", (pid, rid, "HAS_RESULT", {
+                "type": "HAS_RESULT", "role": None, "confidence": confidence,
+                "extractor_version": extraction["extractor_version"],
+                "evidence": [result["evidence"]] if result.get("evidence") else [],
+            })
             for relation, etype, name in (
-                ("OF_METHOD", "Method", result.method),
-                ("ON_DATASET", "Dataset", result.dataset),
-                ("MEASURED_BY", "Metric", result.metric),
+                ("OF_METHOD", "Method", result["method"]),
+                ("ON_DATASET", "Dataset", result.get("dataset")),
+                ("MEASURED_BY", "Metric", result["metric"]),
             ):
-                target = resolution.entity_id(pid, etype, name) if name else None
+                target = local.get((etype, name)) if name else None
                 if target:
-                    graph.add_edge(rid, target, key=relation, type=relation)
+                    yield "edge", (rid, target, relation, {"type": relation})
+
+
+def build_graph(papers: Iterable[Paper], extractions: Sequence[PaperExtraction]) -> nx.MultiDiGraph:
+    """Return the graph of `papers` and their `extractions` as a networkx MultiDiGraph (see `iter_graph`)."""
+    graph = nx.MultiDiGraph()
+    records = [extraction_to_record(x) for x in extractions]
+    for kind, record in iter_graph(papers, lambda: records):
+        if kind == "node":
+            node_id, attrs = record  # type: ignore[misc]
+            graph.add_node(node_id, **attrs)
+        else:
+            source, target, key, attrs = record  # type: ignore[misc]
+            graph.add_edge(source, target, key=key, **attrs)
     return graph

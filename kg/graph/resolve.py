@@ -16,12 +16,25 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kg.records import Entity, PaperExtraction
 
-__all__ = ["surface_key", "is_acronym_of", "ResolvedEntity", "Resolution", "resolve", "variant_base"]
+__all__ = [
+    "Signature",
+    "signature",
+    "surface_key",
+    "is_acronym_of",
+    "ResolvedEntity",
+    "Resolution",
+    "resolve",
+    "resolve_signatures",
+    "variant_base",
+    "variant_links",
+]
+
+Signature = tuple[str, str, tuple[str, ...]]
 
 _SEP = re.compile(r"[\s\-_\u2010-\u2015/]+")
 _DROP = re.compile(r"[^\w@%.+ ]")
@@ -96,27 +109,31 @@ def variant_base(key: str) -> str | None:
     return None
 
 
+def signature(entity: Entity) -> Signature:
+    """What resolution looks at in one paper's entity: its type, name and set of surface forms."""
+    return (entity.type, entity.name, tuple(sorted(set(entity.mentions))))
+
+
 @dataclass(frozen=True)
 class ResolvedEntity:
-    """One graph entity: its node id, type, canonical name, every alias, and the papers naming it."""
+    """One graph entity: its node id, type, canonical name and every alias seen."""
 
     id: str
     type: str
     name: str
     aliases: tuple[str, ...]
-    papers: tuple[str, ...]
 
 
 @dataclass
 class Resolution:
-    """The outcome of resolution: entities by id, and (paper id, type, name in that paper) -> entity id."""
+    """The outcome of resolution: entities by id, and each per-paper entity signature -> entity id."""
 
     entities: dict[str, ResolvedEntity]
-    assignment: dict[tuple[str, str, str], str]
+    assignment: dict[Signature, str]
 
-    def entity_id(self, paper_id: str, entity_type: str, name: str) -> str | None:
-        """The node id that `name` (as the paper's extraction named it) resolved to."""
-        return self.assignment.get((paper_id, entity_type, name))
+    def entity_id(self, entity: Entity) -> str:
+        """The node id a paper's entity resolved to."""
+        return self.assignment[signature(entity)]
 
 
 class _UnionFind:
@@ -141,10 +158,11 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
-def _split_forms(entity: Entity) -> tuple[set[str], set[str]]:
+def _split_forms(sig: Signature) -> tuple[set[str], set[str]]:
     """(long-form keys, acronym keys) of an entity; variants of its own name are not counted as aliases."""
-    surfaces = list(dict.fromkeys((entity.name, *entity.mentions)))
-    name_key = surface_key(entity.name)
+    _, entity_name, mentions = sig
+    surfaces = list(dict.fromkeys((entity_name, *mentions)))
+    name_key = surface_key(entity_name)
     longs: set[str] = set()
     acronyms: set[str] = set()
     for surface in surfaces:
@@ -153,7 +171,7 @@ def _split_forms(entity: Entity) -> tuple[set[str], set[str]]:
             continue
         if any(is_acronym_of(surface, other) for other in surfaces if other != surface):
             acronyms.add(key)
-        elif surface != entity.name and variant_base(key) == name_key:
+        elif surface != entity_name and variant_base(key) == name_key:
             continue
         else:
             longs.add(key)
@@ -182,49 +200,56 @@ def _canonical_name(entity_type: str, names: Counter[str]) -> str:
 
 def resolve(extractions: Iterable[PaperExtraction]) -> Resolution:
     """Resolve the entities of every paper into graph entities (see the module docstring for the rules)."""
-    items: list[tuple[str, Entity, set[str], set[str]]] = []
-    uf = _UnionFind()
-    expansions: dict[tuple[str, str], set[object]] = defaultdict(set)
-    for extraction in extractions:
-        for entity in extraction.entities:
-            longs, acronyms = _split_forms(entity)
-            items.append((extraction.paper_id, entity, longs, acronyms))
-            if longs:
-                first = ("long", entity.type, min(longs))
-                for key in longs:
-                    uf.union(first, ("long", entity.type, key))
-    for _, entity, longs, acronyms in items:
-        if longs:
-            root = uf.find(("long", entity.type, min(longs)))
-            for acronym in acronyms:
-                expansions[(entity.type, acronym)].add(root)
-    node_of: list[object] = []
-    for _, entity, longs, acronyms in items:
-        if longs:
-            node_of.append(uf.find(("long", entity.type, min(longs))))
-            continue
-        key = min(acronyms) if acronyms else surface_key(entity.name)
-        roots = {uf.find(r) for r in expansions.get((entity.type, key), ())}
-        node_of.append(next(iter(roots)) if len(roots) == 1 else uf.find(("acronym", entity.type, key)))
+    return resolve_signatures(Counter(signature(e) for x in extractions for e in x.entities))
 
+
+def resolve_signatures(counts: Mapping[Signature, int]) -> Resolution:
+    """Resolve distinct entity signatures (with how often each occurs) into graph entities.
+
+    Working on distinct signatures rather than on every occurrence keeps memory bounded by the vocabulary
+    of the corpus, not by its size.
+    """
+    items = sorted(counts)
+    forms = [_split_forms(sig) for sig in items]
+    uf = _UnionFind()
+    for (etype, _, _), (longs, _) in zip(items, forms):
+        if longs:
+            first = ("long", etype, min(longs))
+            for key in longs:
+                uf.union(first, ("long", etype, key))
+    expansions: dict[tuple[str, str], set[object]] = defaultdict(set)
+    for (etype, _, _), (longs, acronyms) in zip(items, forms):
+        if longs:
+            root = uf.find(("long", etype, min(longs)))
+            for acronym in acronyms:
+                expansions[(etype, acronym)].add(root)
     members: dict[object, list[int]] = defaultdict(list)
-    for index, root in enumerate(node_of):
+    for index, ((etype, name, _), (longs, acronyms)) in enumerate(zip(items, forms)):
+        if longs:
+            root = uf.find(("long", etype, min(longs)))
+        else:
+            key = min(acronyms) if acronyms else surface_key(name)
+            roots = {uf.find(r) for r in expansions.get((etype, key), ())}
+            root = next(iter(roots)) if len(roots) == 1 else ("acronym", etype, key)
         members[root].append(index)
+
     entities: dict[str, ResolvedEntity] = {}
-    assignment: dict[tuple[str, str, str], str] = {}
+    assignment: dict[Signature, str] = {}
     for root in sorted(members, key=repr):
         indices = members[root]
-        etype = items[indices[0]][1].type
-        name = _canonical_name(etype, Counter(items[i][1].name for i in indices))
-        aliases = sorted({s for i in indices for s in (items[i][1].name, *items[i][1].mentions)})
-        papers = tuple(sorted({items[i][0] for i in indices}))
-        slug = _slug(surface_key(name)) or hashlib.sha256(repr(root).encode()).hexdigest()[:12]
-        node_id = f"{etype.lower()}:{slug}"
-        if node_id in entities:
-            node_id += "-" + hashlib.sha256(repr(root).encode()).hexdigest()[:6]
-        entities[node_id] = ResolvedEntity(node_id, etype, name, tuple(aliases), papers)
+        etype = items[indices[0]][0]
+        names: Counter[str] = Counter()
         for i in indices:
-            assignment[(items[i][0], etype, items[i][1].name)] = node_id
+            names[items[i][1]] += counts[items[i]]
+        name = _canonical_name(etype, names)
+        aliases = sorted({s for i in indices for s in (items[i][1], *items[i][2])})
+        digest = hashlib.sha256(repr(root).encode()).hexdigest()
+        node_id = f"{etype.lower()}:{_slug(surface_key(name)) or digest[:12]}"
+        if node_id in entities:
+            node_id += "-" + digest[:6]
+        entities[node_id] = ResolvedEntity(node_id, etype, name, tuple(aliases))
+        for i in indices:
+            assignment[items[i]] = node_id
     return Resolution(entities, assignment)
 
 

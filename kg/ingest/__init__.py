@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.ingest.dedupe import Corpus, Deduper, dedupe, merge_papers
 from kg.ingest.detect import FORMATS, detect_format
 from kg.ingest.files import expand_paths
 from kg.ingest.identity import DEFAULT_MAX_ABSTRACT_CHARS, arxiv_id_of, make_paper, paper_id
@@ -25,6 +25,8 @@ __all__ = [
     "read_file",
     "read_entries",
     "dedupe",
+    "Deduper",
+    "merge_papers",
     "read_papers",
     "normalize_text",
     "title_key",
@@ -75,66 +77,7 @@ def read_entries(
         except InputError as exc:
             if strict:
                 raise
-            yield Skipped(Source(str(path), exc.line or 0), str(exc.args[0]).removeprefix(f"{path}: ").removeprefix(f"{path}:{exc.line}: "))
-
-
-@dataclass
-class Corpus:
-    """The de-duplicated papers of a run and what happened on the way (for the build summary)."""
-
-    papers: list[Paper] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    entries: int = 0
-
-    @property
-    def duplicates_merged(self) -> int:
-        """Entries that were folded into an earlier paper."""
-        return self.entries - len(self.papers)
-
-
-def _merge(first: Paper, other: Paper) -> Paper:
-    """Fold `other` into `first`: keep first's text, fill missing metadata, record every source."""
-    arxiv = first.arxiv_id or other.arxiv_id
-    return replace(
-        first,
-        id=paper_id(first.title, arxiv),
-        arxiv_id=arxiv,
-        authors=first.authors or other.authors,
-        date=first.date or other.date,
-        url=first.url or other.url,
-        categories=first.categories or other.categories,
-        sources=tuple(sorted(set(first.sources) | set(other.sources))),
-    )
-
-
-def dedupe(items: Iterable[Paper | Skipped]) -> Corpus:
-    """Merge entries that are the same paper (same arXiv id or same normalized title) into one Paper.
-
-    The first occurrence's text wins; every source file/line is kept. Order of first appearance is kept.
-    """
-    corpus = Corpus()
-    slots: list[Paper] = []
-    by_title: dict[str, int] = {}
-    by_arxiv: dict[str, int] = {}
-    for item in items:
-        if isinstance(item, Skipped):
-            corpus.skipped.append(item)
-            continue
-        corpus.entries += 1
-        key = title_key(item.title)
-        slot = by_arxiv.get(item.arxiv_id) if item.arxiv_id else None
-        if slot is None:
-            slot = by_title.get(key)
-        if slot is None:
-            slot = len(slots)
-            slots.append(item)
-        else:
-            slots[slot] = _merge(slots[slot], item)
-        by_title.setdefault(key, slot)
-        if slots[slot].arxiv_id:
-            by_arxiv.setdefault(slots[slot].arxiv_id, slot)  # type: ignore[arg-type]
-    corpus.papers = slots
-    return corpus
+            yield Skipped(Source(str(path), exc.line or 0), exc.message)
 
 
 def read_papers(

@@ -42,6 +42,9 @@ _LATEX_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
      lambda m: _GREEK[m.group(1) or m.group(2)]),  # type: ignore[list-item]
 )
 
+# Every rule above needs one of these; most abstracts have none, so one search skips all of them.
+_LATEX_TRIGGER = re.compile(r"[\\{]|times|x20[12]|sim\d")
+
 _GREEK = {
     "alpha": "\u03b1", "beta": "\u03b2", "gamma": "\u03b3", "delta": "\u03b4", "epsilon": "\u03b5",
     "lambda": "\u03bb", "mu": "\u03bc", "sigma": "\u03c3", "tau": "\u03c4", "theta": "\u03b8", "pi": "\u03c0",
@@ -57,7 +60,7 @@ def normalize_text(text: str, *, repair_latex: bool = True) -> str:
     """
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub(" ", text)
-    if repair_latex:
+    if repair_latex and _LATEX_TRIGGER.search(text):
         for pattern, repl in _LATEX_RULES:
             text = pattern.sub(repl, text)
     return _SPACE.sub(" ", text).strip()

@@ -1,0 +1,120 @@
+"""The extraction cache: extractions keyed by paper content and extractor version, in one SQLite file.
+
+A re-run of `kg build` re-extracts only papers whose id, title or abstract changed, or all of them when the
+extractor version changes (the version is part of the key). SQLite is in the standard library, safe against
+crashes mid-write, and fast enough for millions of keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from kg.codec import extraction_from_record, extraction_to_record
+from kg.errors import OutputError
+from kg.records import Paper, PaperExtraction
+
+__all__ = ["ExtractionCache", "default_cache_dir", "cached_extract", "CACHE_FILE"]
+
+CACHE_FILE = "extractions.sqlite"
+
+
+def default_cache_dir() -> Path:
+    """``$KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/kg``, else ``~/.cache/kg``."""
+    if os.environ.get("KG_CACHE_DIR"):
+        return Path(os.environ["KG_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kg"
+
+
+def _key(paper: Paper, version: str) -> str:
+    data = "\0".join((version, paper.id, paper.title, paper.abstract)).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+class ExtractionCache:
+    """A persistent map (paper content, extractor version) -> PaperExtraction."""
+
+    def __init__(self, folder: str | os.PathLike[str], version: str, *, commit_every: int = 2000) -> None:
+        self.version = version
+        self.path = Path(folder) / CACHE_FILE
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, record TEXT NOT NULL)")
+        except (OSError, sqlite3.Error) as exc:
+            raise OutputError(f"{self.path}: cannot open the extraction cache: {exc}") from exc
+        self._pending = 0
+        self._commit_every = commit_every
+        self.hits = 0
+        self.stored = 0
+
+    def has(self, paper: Paper) -> bool:
+        """Whether an extraction of `paper` by this extractor version is stored."""
+        key = _key(paper, self.version)
+        return self._db.execute("SELECT 1 FROM extraction WHERE key = ?", (key,)).fetchone() is not None
+
+    def get(self, paper: Paper) -> PaperExtraction | None:
+        """The cached extraction of `paper` by this extractor version, or None."""
+        row = self._db.execute("SELECT record FROM extraction WHERE key = ?", (_key(paper, self.version),)).fetchone()
+        if row is None:
+            return None
+        self.hits += 1
+        return extraction_from_record(json.loads(row[0]))
+
+    def put(self, paper: Paper, extraction: PaperExtraction) -> None:
+        """Store `extraction` for `paper` (committed in batches, and on close)."""
+        record = json.dumps(extraction_to_record(extraction), ensure_ascii=False)
+        self._db.execute("INSERT OR REPLACE INTO extraction VALUES (?, ?)", (_key(paper, self.version), record))
+        self._pending += 1
+        self.stored += 1
+        if self._pending >= self._commit_every:
+            self._db.commit()
+            self._pending = 0
+
+    def close(self) -> None:
+        """Commit what is pending and close the file."""
+        self._db.commit()
+        self._db.close()
+
+    def __enter__(self) -> ExtractionCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def cached_extract(
+    papers: Callable[[], Iterable[Paper]],
+    extract: Callable[[Iterable[Paper]], Iterator[PaperExtraction]],
+    cache: ExtractionCache | None,
+) -> Iterator[PaperExtraction]:
+    """Yield the extraction of every paper in order, running `extract` only on the papers the cache lacks.
+
+    `papers` returns a fresh iterator on each call: one pass finds the misses, a second feeds only them to
+    `extract` (which must keep order, as `kg.extract.extract` does) while the main pass reads the hits from the
+    cache. Worker processes start once, and memory stays flat whatever the mix of hits and misses.
+    """
+    if cache is None:
+        yield from extract(papers())
+        return
+    missing = {paper.id for paper in papers() if not cache.has(paper)}
+    fresh = extract(p for p in papers() if p.id in missing)
+    for paper in papers():
+        if paper.id in missing:
+            extraction = next(fresh)
+            if extraction.paper_id != paper.id:
+                raise RuntimeError(f"extractor returned {extraction.paper_id} for {paper.id}: it must keep order")
+            cache.put(paper, extraction)
+            yield extraction
+        else:
+            hit = cache.get(paper)
+            if hit is None:
+                raise OutputError(f"{cache.path}: an entry vanished during the build; run the build again")
+            yield hit
