@@ -14,11 +14,11 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from kg.codec import extraction_from_record, extraction_to_record
+from kg.codec import extraction_to_record
 from kg.errors import OutputError
 from kg.records import Paper, PaperExtraction
 
-__all__ = ["ExtractionCache", "default_cache_dir", "cached_extract", "CACHE_FILE"]
+__all__ = ["ExtractionCache", "default_cache_dir", "cached_extract", "record_text", "CACHE_FILE"]
 
 CACHE_FILE = "extractions.sqlite"
 
@@ -60,17 +60,16 @@ class ExtractionCache:
         key = _key(paper, self.version)
         return self._db.execute("SELECT 1 FROM extraction WHERE key = ?", (key,)).fetchone() is not None
 
-    def get(self, paper: Paper) -> PaperExtraction | None:
-        """The cached extraction of `paper` by this extractor version, or None."""
+    def get(self, paper: Paper) -> str | None:
+        """The cached extraction record of `paper` by this extractor version, as JSON text, or None."""
         row = self._db.execute("SELECT record FROM extraction WHERE key = ?", (_key(paper, self.version),)).fetchone()
         if row is None:
             return None
         self.hits += 1
-        return extraction_from_record(json.loads(row[0]))
+        return row[0]
 
-    def put(self, paper: Paper, extraction: PaperExtraction) -> None:
-        """Store `extraction` for `paper` (committed in batches, and on close)."""
-        record = json.dumps(extraction_to_record(extraction), ensure_ascii=False)
+    def put(self, paper: Paper, record: str) -> None:
+        """Store the extraction record (JSON text) of `paper` (committed in batches, and on close)."""
         self._db.execute("INSERT OR REPLACE INTO extraction VALUES (?, ?)", (_key(paper, self.version), record))
         self._pending += 1
         self.stored += 1
@@ -90,19 +89,24 @@ class ExtractionCache:
         self.close()
 
 
+def record_text(extraction: PaperExtraction) -> str:
+    """The one-line JSON record of an extraction, as stored in extractions.jsonl and in the cache."""
+    return json.dumps(extraction_to_record(extraction), ensure_ascii=False)
+
+
 def cached_extract(
     papers: Callable[[], Iterable[Paper]],
     extract: Callable[[Iterable[Paper]], Iterator[PaperExtraction]],
     cache: ExtractionCache | None,
-) -> Iterator[PaperExtraction]:
-    """Yield the extraction of every paper in order, running `extract` only on the papers the cache lacks.
+) -> Iterator[str]:
+    """Yield the extraction record (JSON text) of every paper in order, extracting only what the cache lacks.
 
     `papers` returns a fresh iterator on each call: one pass finds the misses, a second feeds only them to
-    `extract` (which must keep order, as `kg.extract.extract` does) while the main pass reads the hits from the
-    cache. Worker processes start once, and memory stays flat whatever the mix of hits and misses.
+    `extract` (which must keep order, as `kg.extract.extract` does) while the main pass copies the hits from
+    the cache verbatim. Worker processes start once, and memory stays flat whatever the mix.
     """
     if cache is None:
-        yield from extract(papers())
+        yield from (record_text(x) for x in extract(papers()))
         return
     missing = {paper.id for paper in papers() if not cache.has(paper)}
     fresh = extract(p for p in papers() if p.id in missing)
@@ -111,8 +115,9 @@ def cached_extract(
             extraction = next(fresh)
             if extraction.paper_id != paper.id:
                 raise RuntimeError(f"extractor returned {extraction.paper_id} for {paper.id}: it must keep order")
-            cache.put(paper, extraction)
-            yield extraction
+            text = record_text(extraction)
+            cache.put(paper, text)
+            yield text
         else:
             hit = cache.get(paper)
             if hit is None:

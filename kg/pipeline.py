@@ -18,7 +18,7 @@ from typing import Any
 
 from kg import __version__
 from kg.cache import ExtractionCache, cached_extract
-from kg.codec import extraction_to_record, paper_to_dict
+from kg.codec import paper_to_dict
 from kg.graph.build import iter_graph
 from kg.graph.io import GRAPH_FILE, write_graph_records
 from kg.ingest import DEFAULT_MAX_ABSTRACT_CHARS, Deduper, expand_paths, read_entries
@@ -170,9 +170,10 @@ def build(
             extractor = _local_extractor(report.workers)
         cache = ExtractionCache(cache_dir, EXTRACTOR_VERSION) if cache_dir is not None else None
         try:
-            extractions = cached_extract(lambda: read_papers_file(tmp / PAPERS), extractor, cache)
-            write_jsonl(tmp / EXTRACTIONS,
-                        (extraction_to_record(x) for x in _ticking(extractions, progress, "extract", report.papers, 50)))
+            records = cached_extract(lambda: read_papers_file(tmp / PAPERS), extractor, cache)
+            with open(tmp / EXTRACTIONS, "w", encoding="utf-8") as fh:
+                for text in _ticking(records, progress, "extract", report.papers, 50):
+                    fh.write(text + "\n")
             if cache is None:
                 report.cache_misses = report.papers
         finally:
