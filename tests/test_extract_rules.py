@@ -59,3 +59,18 @@ def test_generic_phrases_are_not_entities():
     ents = _ents("", "Deep learning with neural networks and large language models beats baselines.")
     for generic in ("Deep learning", "neural networks", "large language models", "baselines"):
         assert generic not in ents
+
+
+def test_specialized_method_over_lexicon_method():
+    ents = _ents("", "We use windowed causal attention, a Transformer decoder and the CTC loss, not the investigate diffusion models.")
+    assert ents["windowed causal attention"].type == "Method"
+    assert ents["Transformer decoder"].type == "Method"
+    assert "CTC loss" in ents
+    assert "investigate diffusion models" not in ents
+
+
+def test_sentence_initial_task_is_lower_cased():
+    from kg.extract import extract_one as _one
+
+    x = _one(ExtractInput("p", "", "Whole-body biometric recognition is hard. We study whole-body biometric recognition."))
+    assert "whole-body biometric recognition" in {e.name for e in x.entities if e.type == "Task"}

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: bump when rules or word lists change what is extracted
-EXTRACTOR_VERSION = "kg-extract/0.1.0"
+EXTRACTOR_VERSION = "kg-extract/0.2.0"
 
 
 class PaperLike(Protocol):

@@ -1,8 +1,10 @@
 """Component ``kg_coined``: coined names found by their shape or by the words around them.
 
 - shape: ``BERT``, ``DiT``, ``LlamaGen``, ``ResNet-50``, ``GPT-J-6B`` (see ``common.is_name_shape``),
-  extended by a version token (``MobileVLM v2``, ``ImageNet 256x256``);
-- title: "Name: subtitle" makes ``Name`` a proposed entity;
+  extended by a version token (``MobileVLM v2``, ``ImageNet 256x256``); title-case adjectives
+  ("Retinex-Guided", the "Dual" of "Dual-guided") are not names on their own;
+- versioned models: a known Method + version (+ variant words): ``Gemini 3.1 Pro``, ``Claude 3.5 Sonnet``;
+- title: "Name: subtitle" makes ``Name`` a proposed entity (not a gerund clause: "Evaluating X: ...");
 - naming cues: "called/dubbed/named/term X" and "we propose/introduce/present X" (X capitalized or coined),
   also "we introduce X, a ...".
 Cue words come from ``patterns/cues.json``.
@@ -14,12 +16,15 @@ import re
 
 from spacy.tokens import Doc, Token
 
-from .common import TITLE_END, add_candidate, author_subject, in_title, is_capitalized_word, is_name_shape, view
-from .resources import load_cues
+from .common import TITLE_END, add_candidate, candidates, author_subject, in_title, is_capitalized_word, is_name_shape, view
+from .resources import load_cues, load_tokenizer_settings
 
 __all__ = ["CoinedNames"]
 
 _VERSION = re.compile(r"^(?:v\d+(?:\.\d+)*|\d{2,5}|\d+(?:x|×|times)\d+)$")
+_VERSION_NUM = re.compile(r"^\d{1,2}(?:\.\d{1,2})?$")
+#: a proposing verb after these is an adjective ("the proposed methods on ResNet-50"), not a naming cue
+_ADJECTIVAL_BEFORE = frozenset({"the", "a", "an", "these", "those", "its", "their", "newly"})
 _QUOTES = {'"', "'", "“", "”", "‘", "’", "`", "``", "''"}
 
 
@@ -37,16 +42,34 @@ class CoinedNames:
         self.method_heads = cues["method_heads"] - cues["generic_method_heads"]
         self._shape_cache: dict[str, bool] = {}
         self.max_title = cues.numbers.get("title_name_max_tokens", 4)
+        self.variant_words = cues["model_variant_words"]
+        self.adjective_tails = frozenset(load_tokenizer_settings().get("split_hyphen_suffixes", []))
 
     def _shape(self, text: str) -> bool:
         hit = self._shape_cache.get(text)
         if hit is None:
-            hit = self._shape_cache[text] = is_name_shape(text, self.stop)
+            hit = self._shape_cache[text] = is_name_shape(text, self.stop) and not self._adjective(text)
             if len(self._shape_cache) > 200_000:
                 self._shape_cache.clear()
         return hit
 
+    @staticmethod
+    def _capital_next(doc: Doc, i: int) -> bool:
+        return i + 1 < len(doc) and doc[i + 1].text[:1].isupper() and not view(doc).sent_start[i + 1]
+
+    def _before_split_suffix(self, doc: Doc, i: int) -> bool:
+        """True when token `i` is followed by a hyphen suffix the tokenizer split off ("Dual" + "-guided")."""
+        return i + 1 < len(doc) and doc[i + 1].text[:1] == "-" and doc[i + 1].lower_[1:] in self.adjective_tails
+
+    def _adjective(self, text: str) -> bool:
+        """ "Retinex-Guided", "Part-Aware": ends in a hyphen suffix the tokenizer splits off lower-case words."""
+        return "-" in text and text.rsplit("-", 1)[-1].lower() in self.adjective_tails
+
     def _namelike(self, tok: Token) -> bool:
+        if self._adjective(tok.text) and not self._capital_next(tok.doc, tok.i):
+            return False  # "Retinex-Guided" alone; "Momentum-Guided Consistent Geometry" is a name
+        if self._before_split_suffix(tok.doc, tok.i) and not self._shape(tok.text):
+            return False  # "Dual" of "Dual-guided": the first half of an adjective
         return self._shape(tok.text) or (
             is_capitalized_word(tok.text) and tok.text not in self.stop and not tok.is_stop
         )
@@ -76,6 +99,7 @@ class CoinedNames:
                 if _VERSION.match(nxt) and (not nxt.isdigit() or len(nxt) >= 3):
                     end += 1
                 add_candidate(doc, tok.i, end, "shape")
+        self._versioned_names(doc)
         self._capitalized_runs(doc)
         # title "Name: subtitle"
         for tok in doc:
@@ -85,8 +109,10 @@ class CoinedNames:
                 span = doc[0 : tok.i]
                 coined = len(span) == 1 or any(self._shape(t.text) for t in span)
                 rest = doc.text[doc.user_data.get(TITLE_END, 0) :].lower()
+                gerund = len(span) > 1 and span[0].lower_.endswith("ing")  # "Evaluating YOLO Architectures: ..."
                 if (
-                    any(c.isupper() for c in span.text)
+                    not gerund
+                    and any(c.isupper() for c in span.text)
                     and all(not t.is_punct or t.text == "-" for t in span)
                     and (coined or span.text.lower() in rest)
                 ):
@@ -102,9 +128,29 @@ class CoinedNames:
                     continue
                 sent_start = v.sent(i)[0]
                 self._after_cue(doc, tok.i + 1, skip=6, prop=author_subject(v.lower[sent_start:i]), cue="named")
-            elif low in self.propose_verbs and tok.i > 0:
+            elif low in self.propose_verbs and tok.i > 0 and v.lower[i - 1] not in _ADJECTIVAL_BEFORE:
                 self._after_cue(doc, tok.i + 1, skip=3, prop=True, cue="propose")
         return doc
+
+    def _versioned_names(self, doc: Doc) -> None:
+        """ "Gemini 3.1 Pro", "Claude 3.5 Sonnet", "Qwen 2.5": a known Method name, a version number (with a
+        dot, or followed by a variant word) and optional capitalized variant words form one model name."""
+        v = view(doc)
+        n = len(doc)
+        for c in list(candidates(doc)):
+            e = c["e"]
+            if c["src"] != "lexicon" or c["type"] != "Method" or e + 1 > n or not _VERSION_NUM.match(v.text[e] if e < n else ""):
+                continue
+            if v.sent_id[e] != v.sent_id[c["s"]]:
+                continue
+            j = e + 1
+            while j < n and v.text[j][:1].isupper() and v.lower[j] in self.variant_words:
+                j += 1
+            if j == e + 1 and "." not in v.text[e]:
+                continue  # "BERT 12" is not a version, "Llama 3.1" is
+            if j < n and v.text[j] in ("%", "x", "×"):
+                continue
+            add_candidate(doc, c["s"], j, "shape", type="Method", prio=5)
 
     def _capitalized_runs(self, doc: Doc) -> None:
         """Mid-sentence Title-Case runs in the abstract ("Gradient Origin Networks", "Universal Dependencies").
@@ -120,7 +166,9 @@ class CoinedNames:
         i = 0
         while i < n:
             text = v.text[i]
-            if v.sent_start[i] or not is_capitalized_word(text) or text in self.stop:
+            if v.sent_start[i] or not is_capitalized_word(text) or text in self.stop or self._before_split_suffix(doc, i) or (
+                self._adjective(text) and not self._capital_next(doc, i)
+            ):
                 i += 1
                 continue
             tok = doc[i]

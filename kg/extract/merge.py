@@ -1,12 +1,15 @@
 """Component ``kg_merge``: resolve overlapping candidates and merge mentions into one entity per thing.
 
 1. Candidates inside a generic phrase ("neural networks") are dropped, and so is any acronym group whose
-   long form is generic ("Large Language Model (LLM)").
+   long form is generic ("Large Language Model (LLM)"), and any non-lexicon candidate matching
+   ``not_name_patterns`` (arXiv ids, URLs, GPUs/TPUs, LaTeX, model-size words; see ``patterns/cues.json``).
+   "CIFAR-10/100" and "ResNet18/50" name two things each and are split into two candidates.
 2. Overlaps are resolved greedily by rule precedence (``common.PRIORITY``), then length; candidates with
    the same extent pool their information (type, canonical name, proposed flag, acronym group).
 3. Mentions join one entity when they share an acronym group, a lexicon canonical name, or a folded form
    (case, hyphens, spaces, plural "s"), or when one is a sized/versioned variant of another
    ("M-VAR-d32" of "M-VAR", "GPT-J-6B" of "GPT-J").
+Task names that are common nouns are lower-cased when they come from a title or a sentence start.
 The result is a list of plain entity dicts in ``doc.user_data["kg.entities"]``.
 """
 
@@ -19,13 +22,15 @@ from spacy.tokens import Doc
 
 from .acronyms import ACRONYMS
 from .common import BLOCKED, candidates, in_title
-from .resources import load_cues
+from .resources import lexicon_lookup, lexicon_prefix, load_cues, not_name_regex
 
-__all__ = ["EntityMerger", "fold", "ENTITIES"]
+__all__ = ["EntityMerger", "fold", "lower_title_case", "ENTITIES"]
 
 ENTITIES = "kg.entities"
 
 _BASE_CONF = {"caprun": 0.55, "capword": 0.4, "lexicon": 0.85, "acronym": 0.8, "named": 0.8, "title": 0.75, "shape": 0.55, "phrase": 0.45}
+#: "CIFAR-10/100", "ResNet18/50": a name ending in a number, a slash and a second number ("ViT-B/16" is not)
+_SLASH_PAIR = re.compile(r"^([A-Za-z][\w.-]*?[A-Za-z-])(\d+)/(\d+)$")
 _VARIANT_TAIL = re.compile(r"^[-_ ]?(?:[A-Za-z]{0,3}\d[\w.]*)(?:-[\w.]+)*$")
 
 
@@ -37,6 +42,16 @@ def fold(text: str) -> str:
     if len(s) > 3 and s.endswith("s") and not s.endswith("ss"):
         s = s[:-1]
     return s
+
+
+def lower_title_case(name: str) -> str:
+    """Lower-case the Title-Case words of a common-noun name, keeping acronyms and mixed case:
+    "Multi-Object Tracking" -> "multi-object tracking", "3D Object Detection" -> "3D object detection"."""
+    words = []
+    for word in name.split(" "):
+        parts = [p.lower() if len(p) > 1 and p[0].isupper() and p[1:].islower() else p for p in word.split("-")]
+        words.append("-".join(parts))
+    return " ".join(words)
 
 
 class _Union:
@@ -60,27 +75,40 @@ class EntityMerger:
 
     def __init__(self, name: str = "kg_merge") -> None:
         self.name = name
-        self.stop = load_cues()["shape_stop"]
-        self.name_heads = load_cues()["name_heads"]
+        cues = load_cues()
+        self.stop = cues["shape_stop"]
+        self.name_heads = cues["name_heads"]
+        self.reject = not_name_regex()
+
+    def _rejected(self, doc: Doc, c: dict) -> bool:
+        """True for a non-lexicon candidate that is never an entity (URL, arXiv id, GPU, LaTeX, size word)."""
+        return "lexicon" != c["src"] and bool(self.reject.search(doc[c["s"] : c["e"]].text))
 
     def _resolve(self, doc: Doc) -> list[dict]:
         cands = candidates(doc)
         blocked = {tuple(b) for b in doc.user_data.get(BLOCKED, [])}
-        blocked_tokens = set()
-        for s, e in blocked:
-            blocked_tokens.update(range(s, e))
+        blocked_tokens = {i for s, e in blocked for i in range(s, e)}
         bad_groups = {c["group"] for c in cands if c["group"] is not None and (c["s"], c["e"]) in blocked}
+        # the short form of a generic long form ("remote sensing (RS)") is generic too, whatever rule found it
+        bad_extents = {(c["s"], c["e"]) for c in cands if c["group"] in bad_groups and c["src"] == "acronym"}
         kept: list[dict] = []
         by_extent: dict[tuple[int, int], dict] = {}
         taken: set[int] = set()
         order = sorted(cands, key=lambda c: (-c["prio"], -(c["e"] - c["s"]), c["s"]))
         for c in order:
-            if c.get("drop"):
+            if c.get("drop") or self._rejected(doc, c):
                 continue
             ext = (c["s"], c["e"])
-            if c["group"] is not None and c["group"] in bad_groups:
+            if c["group"] is not None and c["group"] in bad_groups or ext in bad_extents and c["src"] != "lexicon":
                 continue
-            if ext in blocked or (c["src"] in ("phrase", "shape") and set(range(*ext)) <= blocked_tokens):
+            quantity = c["cue"] == "quantity"  # "~10% of the trainable parameters": a counted quantity, not prose
+            # a phrase made only of generic words is generic ("image encoder", "LLM inference"); a metric phrase,
+            # which already needed a reported value nearby, only when inside ONE generic phrase ("OOD robustness")
+            if c["src"] in ("phrase", "shape") and c["type"] == "Metric":
+                inside = any(bs <= ext[0] and ext[1] <= be for bs, be in blocked)
+            else:
+                inside = c["src"] in ("phrase", "shape") and set(range(*ext)) <= blocked_tokens
+            if not quantity and (ext in blocked or inside):
                 continue
             if ext in by_extent:
                 k = by_extent[ext]
@@ -88,6 +116,7 @@ class EntityMerger:
                 k["canon"] = k["canon"] or c["canon"]
                 k["prop"] = k["prop"] or c["prop"]
                 k["group"] = k["group"] if k["group"] is not None else c["group"]
+                k["cue"] = k["cue"] or c["cue"]
                 k["srcs"].add(c["src"])
                 continue
             if any(i in taken for i in range(*ext)):
@@ -99,14 +128,34 @@ class EntityMerger:
         kept.sort(key=lambda c: c["s"])
         return kept
 
+    @staticmethod
+    def _split_slashes(doc: Doc, kept: list[dict]) -> list[dict]:
+        """ "CIFAR-10/100" names two things: replace such a one-token candidate by two candidates on the same
+        token, named "CIFAR-10" and "CIFAR-100" (lexicon canonical names and types where known)."""
+        out: list[dict] = []
+        for c in kept:
+            m = _SLASH_PAIR.match(doc[c["s"] : c["e"]].text) if c["e"] - c["s"] == 1 else None
+            if m is None:
+                out.append(c)
+                continue
+            stem = m.group(1)
+            for num in (m.group(2), m.group(3)):
+                name = stem + num
+                hit = lexicon_lookup(name) or lexicon_lookup(stem.rstrip("-_ ") + num)
+                typed = hit or lexicon_prefix(name)
+                type_ = typed[0] if typed is not None and typed[0] != "Task" else c["type"]
+                # named as written ("ResNet18", "CIFAR-100"); folding joins it with other spellings in the paper
+                out.append(dict(c, canon=name, type=type_, split=True))
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
-        kept = self._resolve(doc)
+        kept = self._split_slashes(doc, self._resolve(doc))
         n = len(kept)
         uf = _Union(n)
         first_by: dict[tuple[str, object], int] = {}
         texts = [doc[c["s"] : c["e"]].text for c in kept]
         for i, c in enumerate(kept):
-            keys = [("fold", fold(texts[i]))]
+            keys = [("fold", fold(c["canon"] if c.get("split") else texts[i]))]
             if c["group"] is not None:
                 keys.append(("group", c["group"]))
             if c["canon"]:
@@ -133,6 +182,18 @@ class EntityMerger:
         doc.user_data[ENTITIES] = [e for e in entities if e is not None]
         return doc
 
+    @staticmethod
+    def _task_name(doc: Doc, members: list[dict], texts: list[str], name: str) -> str:
+        """Common-noun task names in lower case: "Fake News Detection" (a title) -> "fake news detection",
+        "Whole-body biometric recognition" (a sentence start) -> "whole-body biometric recognition"."""
+        if all(w[:1].isupper() or not w[:1].isalpha() for w in name.split()):
+            return lower_title_case(name)
+        first = name.split(" ", 1)
+        at_start = any(t == name and doc[c["s"]].is_sent_start for c, t in zip(members, texts))
+        if at_start and len(first) == 2 and lower_title_case(first[0]) != first[0]:
+            return lower_title_case(first[0]) + " " + first[1]
+        return name
+
     def _entity(self, doc: Doc, members: list[dict], texts: list[str]) -> dict | None:
         long_forms = {d["long"] for d in doc.user_data.get(ACRONYMS, [])}
         if any(t in long_forms for t in texts):
@@ -154,7 +215,7 @@ class EntityMerger:
         if type_ is None:
             type_ = next((c["type"] for c in members if c["type"]), "Method")
         srcs = set().union(*(c["srcs"] for c in members))
-        if type_ == "Task" and "lexicon" in srcs and any(c["prop"] for c in members) and srcs & {"acronym", "title", "named"}:
+        if type_ == "Task" and "lexicon" in srcs and any(c["prop"] for c in members if c["src"] in ("title", "named")):
             type_ = "Method"  # the authors introduce it by name: their method, whatever a lexicon says
         if srcs <= {"capword", "caprun"} and not any(c["type"] for c in members) and not any(c["prop"] for c in members):
             # a Title-Case run is a name only when context types it or its head word names a kind of method
@@ -178,6 +239,8 @@ class EntityMerger:
             for t in texts:
                 counts[t] = counts.get(t, 0) + 1
             canon = max(longs, key=len) if longs else min(counts, key=lambda t: (-counts[t], texts.index(t)))
+            if type_ == "Task":  # also a defined long form: "Retrieval-Augmented Generation (RAG)"
+                canon = self._task_name(doc, members, texts, canon)
         mentions: list[str] = []
         for t in texts:
             if t not in mentions:

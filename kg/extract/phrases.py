@@ -12,6 +12,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Token
 
 from .common import add_candidate, in_title, is_number, view
+from .refine import Adjectival
 from .resources import load_cues
 
 __all__ = ["HeadPhrases"]
@@ -44,6 +45,9 @@ class HeadPhrases:
         self.suffix_ok = c["modifier_suffix_ok"]
         self.suffix_bad = tuple(c["modifier_suffix_bad"])
         self.compound_heads = c["task_strong_modifier_heads"]
+        self.bad_tails = c["bad_modifier_tails"]
+        self.adjectival = Adjectival(c)
+        self.name_heads = c["name_heads"] | c["method_heads"]
 
     def _head_of(self, low: str) -> str:
         if low in self.task_heads or low in self.method_heads or low in self.metric_heads:
@@ -62,6 +66,8 @@ class HeadPhrases:
             return False
         low = tok.lower_
         tail = low.rsplit("-", 1)[-1]
+        if tail != low and tail in self.bad_tails:
+            return False  # "Parameter-Efficient", "Training-Free": how, not what
         if low not in self.suffix_ok and tail not in self.suffix_ok and low.endswith(self.suffix_bad) and not low.endswith(("ss", "us", "is", "ics")):
             if not (low.endswith("s") and (tok.is_upper or low[:-1] in self.suffix_ok)):
                 return False
@@ -114,7 +120,15 @@ class HeadPhrases:
                 continue
             if start >= 2 and v.lower[start - 2 : start] == ["number", "of"]:
                 start -= 2
-            add_candidate(doc, start, i + 1, "phrase", type="Metric", canon=self.param_canon, cue="context")
+            add_candidate(doc, start, i + 1, "phrase", type="Metric", canon=self.param_canon, cue="quantity")
+
+    def _start(self, doc: Doc, i: int, title: bool) -> int:
+        """Start of the modifier run before the head token `i` (within its sentence, at most max_mods)."""
+        start = i
+        sent_start = view(doc).sent(i)[0]
+        while start > sent_start and i - start < self.max_mods and self._modifier_ok(doc[start - 1], title):
+            start -= 1
+        return start
 
     def __call__(self, doc: Doc) -> Doc:
         self._parameter_counts(doc)
@@ -126,10 +140,9 @@ class HeadPhrases:
             tok = doc[i]
             compound = head != low
             title = in_title(doc, tok)
-            start = tok.i
-            sent_start = v.sent(i)[0]
-            while start > sent_start and tok.i - start < self.max_mods and self._modifier_ok(doc[start - 1], title):
-                start -= 1
+            if title and head in self.weak_task and i + 1 < len(doc) and v.text[i + 1][:1].isupper() and v.lower[i + 1] in self.name_heads:
+                continue  # "Multi-View Reasoning Distillation": the head modifies a method name
+            start = self._start(doc, i, title)
             # drop leading modifiers that cannot begin a task name ("learning", "data" ...)
             while start < tok.i and doc[start].lower_ in self.task_mod_stop and head in self.task_heads:
                 start += 1
@@ -137,6 +150,8 @@ class HeadPhrases:
             type_ = self._type(doc, start, tok.i + 1, head, n_mods, compound)
             if type_ is None:
                 continue
+            if type_ == "Method" and n_mods and start > v.sent(i)[0] and self.adjectival(doc[start - 1]):
+                start -= 1  # "windowed causal attention": a participle/adjective the task-oriented stop list drops
             before = doc[start - 1].lower_ if start > 0 else ""
             after = doc[tok.i + 1].lower_ if tok.i + 1 < len(doc) else ""
             ctx = after in self.task_after or before in self.task_cue_before

@@ -2,7 +2,7 @@
 
 Pipeline (``spacy.blank("en")`` with ML-name tokenizer rules, no trained model):
 ``sentencizer`` -> ``kg_fields`` -> ``kg_lexicon`` -> ``kg_acronyms`` -> ``kg_coined`` -> ``kg_phrases``
--> ``kg_typer`` -> ``kg_roles`` -> ``kg_merge`` -> ``kg_results``.
+-> ``kg_refine`` -> ``kg_typer`` -> ``kg_roles`` -> ``kg_merge`` -> ``kg_results``.
 
 Components pass plain data through ``doc.user_data`` (see ``common.py``); ``convert.py`` turns a processed Doc
 into records. Each component reads its word lists from ``patterns/cues.json`` and the lexicons.
@@ -22,6 +22,7 @@ from .fields import FieldBoundary
 from .lexicon import LexiconMatcher
 from .merge import ENTITIES, EntityMerger
 from .phrases import HeadPhrases
+from .refine import PhraseRefiner
 from .results import RESULTS, ResultFinder
 from .roles import RoleCues
 from .tokenizer import customize_tokenizer
@@ -38,6 +39,7 @@ PIPE_NAMES: tuple[str, ...] = (
     "kg_acronyms",
     "kg_coined",
     "kg_phrases",
+    "kg_refine",
     "kg_typer",
     "kg_roles",
     "kg_merge",
@@ -68,6 +70,11 @@ def _make_coined(nlp: Language, name: str) -> CoinedNames:
 @Language.factory("kg_phrases")
 def _make_phrases(nlp: Language, name: str) -> HeadPhrases:
     return HeadPhrases(name)
+
+
+@Language.factory("kg_refine")
+def _make_refine(nlp: Language, name: str) -> PhraseRefiner:
+    return PhraseRefiner(name)
 
 
 @Language.factory("kg_typer")

@@ -8,6 +8,7 @@ structures, so components built from them can be shared and pickled to worker pr
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,10 @@ __all__ = [
     "load_generic",
     "load_cues",
     "load_tokenizer_settings",
+    "not_name_regex",
+    "lexicon_index",
+    "lexicon_lookup",
+    "lexicon_prefix",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -134,6 +139,41 @@ def load_generic(directory: Path | None = None) -> tuple[LexiconEntry, ...]:
     return tuple(out)
 
 
+@cache
+def lexicon_index() -> dict[str, tuple[str, str]]:
+    """Every lexicon surface -> (type, canonical name): exact forms, plus lower-cased forms of entries that are
+    not case-sensitive (stored lower-cased). First entry wins, as in the matcher's file order."""
+    index: dict[str, tuple[str, str]] = {}
+    for e in load_lexicon():
+        if e.type is None:
+            continue
+        for form in e.forms:
+            index.setdefault(form if e.case_sensitive else form.lower(), (e.type, e.name))
+    return index
+
+
+def lexicon_lookup(surface: str) -> tuple[str, str] | None:
+    """(type, canonical name) of a lexicon surface, exact first, then case-insensitively; None if unknown."""
+    index = lexicon_index()
+    return index.get(surface) or index.get(surface.lower())
+
+
+def lexicon_prefix(surface: str) -> tuple[str, str] | None:
+    """(type, canonical name) of the longest lexicon surface that `surface` extends with a version/size tail:
+    "CIFAR-10.1" -> CIFAR-10 (Dataset), "Llama-3.1-8B-Instruct" -> LLaMA (Method), "ImageNet-R" -> ImageNet.
+    The cut must fall before a separator ("-", "_", ".", "/") or between a letter and a digit."""
+    for k in range(len(surface) - 1, 1, -1):
+        nxt, prev = surface[k], surface[k - 1]
+        tail = surface[k:]
+        if not any(c.isdigit() or c.isupper() for c in tail):
+            continue  # "ImageNet-pretrained", "CUB-to": a word, not a version
+        if nxt in "-_./" or (nxt.isdigit() and prev.isalpha()):
+            hit = lexicon_lookup(surface[:k])
+            if hit is not None:
+                return hit
+    return None
+
+
 @dataclass(frozen=True)
 class Cues:
     """Cue-word lists from ``patterns/cues.json``, as frozensets for fast membership tests."""
@@ -161,6 +201,15 @@ def load_cues(path: Path | None = None) -> Cues:
     numbers = {k: int(v) for k, v in raw.items() if isinstance(v, int)}
     text = {k: v for k, v in raw.items() if isinstance(v, str)}
     return Cues(lists, numbers, text)
+
+
+@cache
+def not_name_regex() -> re.Pattern[str]:
+    """One compiled alternation of ``not_name_patterns`` (cues.json): surfaces that are never entities."""
+    pats = sorted(load_cues()["not_name_patterns"])
+    # a leading global "(?i)" becomes a scoped flag so the patterns can be joined
+    parts = [f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})" for p in pats]
+    return re.compile("|".join(parts) or r"(?!)")
 
 
 @cache

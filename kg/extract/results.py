@@ -3,7 +3,9 @@
 In each sentence, a Metric mention with a reported value next to it ("1.78 FID", "FID of 1.78",
 "improves ... by 2.8 nDCG@10") yields a result. The method is a proposed Method named in the sentence,
 else the paper's proposed Method when the authors speak ("our", "we"), else the nearest Method before the
-value; the dataset is the Dataset named in the sentence nearest to the value (or none).
+value, or the proposed Method when the value comes before a comparison ("improves to 2.08 FID, outperforming
+DiT"); the dataset is the Dataset named in the sentence nearest to the value, else the paper's only Dataset
+when it names exactly one (or none). LaTeX-escaped values ("63.7\\%") are cleaned.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from .merge import ENTITIES
 __all__ = ["ResultFinder", "RESULTS"]
 
 RESULTS = "kg.results"
-_BEFORE_LINK = frozenset({"faster", "higher", "lower", "better", "fewer", "less", "more", "smaller", "larger", "reduction", "improvement", "improvements", "gain", "gains", "increase", "decrease", "drop", "in", "the", "of", "absolute", "relative", "average", "points", "point", "pp"})
+_BEFORE_LINK = frozenset({"faster", "higher", "lower", "better", "fewer", "less", "more", "smaller", "larger", "reduction", "improvement", "improvements", "gain", "gains", "increase", "decrease", "drop", "in", "the", "of", "absolute", "relative", "average", "points", "point", "pp", "their", "its", "our"})
+_COMPARE = frozenset({"outperforming", "outperforms", "outperform", "than", "over", "surpassing", "surpasses", "beating", "beats", "compared", "versus", "vs.", "vs"})
 _LINK = frozenset({"of", "to", "at", "by", "=", ":", "is", "was", "reaches", "reaching", "achieves", "achieving", "score", "scores", "(", "a", "an", "only", "approximately", "about", "around", "up", "over", "nearly", "roughly", "just"})
 
 
@@ -35,7 +38,7 @@ class ResultFinder:
         end = i + 1
         if end < len(doc) and doc[end].text in ("%", "x", "×", "times", "X"):
             end += 1
-        return doc[i:end].text.replace(" ", ""), i, end
+        return doc[i:end].text.replace(" ", "").replace("\\%", "%"), i, end  # LaTeX "63.7\%" -> "63.7%"
 
     def _find_value(self, doc: Doc, sent: Span, s: int, e: int, occupied: set[int]) -> list[tuple[str, int, int]]:
         """Values reported for the metric at ``doc[s:e]``: "1.78 FID", "5x reduction in the FID",
@@ -70,10 +73,19 @@ class ResultFinder:
                 break
             if tok.text in (",", ".", ";"):
                 break
-            if tok.lower_ not in _LINK and tok.lower_ not in ("from", "on", "in", "with", "up", "(", "average") and j not in occupied:
+            if tok.lower_ not in _LINK and tok.lower_ not in ("from", "on", "in", "with", "up", "(", ")", "average") and j not in occupied:
                 break
             j += 1
         return values
+
+    @staticmethod
+    def _compared_after(words: list[str], value_at: int, methods: list[tuple[int, int]], lo: int) -> bool:
+        """True when a comparison word ("outperforming", "than", "over") comes between the value (at sentence
+        offset `value_at`) and the first Method named after it: those methods are baselines, not the subject."""
+        if not methods:
+            return False
+        first = min(ss - lo for ss, _ in methods)
+        return any(w in _COMPARE for w in words[value_at:first])
 
     def __call__(self, doc: Doc) -> Doc:
         entities = doc.user_data.get(ENTITIES, [])
@@ -83,6 +95,8 @@ class ResultFinder:
                 spans.append((s, e, k))
         spans.sort()
         proposed = [k for k, ent in enumerate(entities) if ent["type"] == "Method" and ent["role"] == "proposed"]
+        all_datasets = [k for k, ent in enumerate(entities) if ent["type"] == "Dataset"]
+        only_dataset = all_datasets[0] if len(all_datasets) == 1 else None
         results: list[dict] = []
         seen: set[tuple] = set()
         occupied = {i for s, e, _ in spans for i in range(s, e)}
@@ -105,6 +119,8 @@ class ResultFinder:
             if method is None:
                 before = [kk for ss, kk in methods if ss < vs]
                 method = before[-1] if before else (proposed[0] if proposed and not methods else None)
+                if method is None and proposed and not before and self._compared_after(words, vs - lo, methods, lo):
+                    method = proposed[0]  # "improves to 2.08 FID, outperforming AiM and VAR": the paper's method
             if method is None:
                 continue
             datasets = [(ss, kk) for ss, ee, kk in in_sent if entities[kk]["type"] == "Dataset"]
@@ -116,8 +132,10 @@ class ResultFinder:
             for n, (value, vs, ve) in enumerate(values):
                 if respectively and len(values) > 1 and len(paired) >= len(values):
                     dataset = paired[n]
-                else:
-                    dataset = min(datasets, key=lambda d: abs(d[0] - vs))[1] if datasets else None
+                elif datasets:
+                    dataset = min(datasets, key=lambda d: abs(d[0] - vs))[1]
+                else:  # no dataset in the sentence: the paper's only dataset, if it names exactly one
+                    dataset = only_dataset
                 key = (method, dataset, k, value)
                 if key in seen:
                     continue

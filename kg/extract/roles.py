@@ -2,7 +2,8 @@
 
 A candidate is "proposed" when a naming rule already said so (title "Name:", "called X"), when it follows
 "our" (optionally "our proposed/new X"), or when it is the first coined name after a proposing verb whose
-subject is the authors ("we propose", "this paper introduces", "in this work, we present"). Everything else
+subject is the authors ("we propose", "this paper introduces", "in this work, we present"); "the proposed X"
+is an adjective, not a proposing verb. Everything else
 a paper names is "used". Roles apply to Methods and Datasets only (decided when entities are merged).
 """
 
@@ -17,6 +18,8 @@ __all__ = ["RoleCues"]
 
 #: words that end the clause a proposing verb governs ("we propose X, which outperforms Y")
 _CLAUSE_END = frozenset({"which", "that", "than", "outperforms", "outperform", "outperforming", "over", "against", "compared", "versus", "vs.", "unlike", "surpasses", "surpassing", "beats", "improves", "improving", ";"})
+#: a proposing verb after these is used as an adjective ("the proposed method", "a designed prompt")
+_ADJECTIVAL_BEFORE = frozenset({"the", "a", "an", "this", "these", "those", "our", "its", "their", "newly"})
 _OUR_SKIP = frozenset({"proposed", "new", "novel", "own", "final", "resulting", "largest", "best", "model", "method", "approach", "framework", ",", "called", "named", "dubbed"})
 
 
@@ -53,6 +56,8 @@ class RoleCues:
                     if v.lower[j] not in _OUR_SKIP:
                         break
                     j += 1
+            if low in self.verbs and i > 0 and v.lower[i - 1] in _ADJECTIVAL_BEFORE:
+                continue  # "the proposed methods on ResNet-50": an adjective, not the authors introducing a name
             if low in self.verbs or low in self.name_verbs:
                 sent_start, sent_end = v.sent(i)
                 if not author_subject(v.lower[sent_start:i]):

@@ -1,22 +1,27 @@
 """Component ``kg_typer``: give an entity type to candidates the lexicon did not type, from context cues.
 
 Cues, strongest first (word lists in ``patterns/cues.json``):
-- the name carries ``@`` (``nDCG@10``, ``Recall@k``) or is followed by "score", or follows "in terms of",
-  or follows a reported value ("1.78 FID") -> Metric;
+- the name carries ``@`` + a cut-off (``nDCG@10``, ``Recall@k``; not a team "DS@GT") or is followed by
+  "score", or follows "in terms of", or follows a reported value ("1.78 FID"; not a version: "Gemini 3.1 Pro")
+  -> Metric;
 - followed by a dataset head ("X dataset", "X benchmark") -> Dataset;
 - an acronym whose long form ends in a dataset/metric/task head word -> that type;
 - evaluation context "on X" / "across X" -> Dataset;
+- a versioned/sized variant of a known model or dataset takes its type ("CIFAR-10.1", "Llama-3.1-8B"),
+  a metric at a cut-off too ("mAP75");
 - coordination: untyped names in a list ("on MNIST, CIFAR-10 and SVHN") take the type of a typed member.
 Candidates left untyped become Methods when entities are merged.
 """
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc
 
 from .acronyms import ACRONYMS
 from .common import candidates, is_number, view
-from .resources import load_cues
+from .resources import lexicon_prefix, load_cues
 
 __all__ = ["ContextTyper"]
 
@@ -25,6 +30,8 @@ _ON_BLOCKERS = frozenset(
     "work works working operate operates operating act acts run runs running rests draw draws drawing "
     "improve improves improving".split()
 )
+_AT_CUTOFF = re.compile(r"@(?:\d|[kKnN]\b|[kKnN]$)")
+_METRIC_CUTOFF = re.compile(r"^[A-Za-z@_]\d+(?:\.\d+)?$")
 _LIST_GLUE = frozenset({",", "and", "or", "/", ";", "as", "well", "&", "vs.", "versus"})
 
 
@@ -49,6 +56,9 @@ class ContextTyper:
         self.ambiguous_metrics = c["ambiguous_metrics"]
 
     def _long_form_type(self, doc: Doc, cand: dict) -> str | None:
+        first = doc[cand["s"]].lower_
+        if first in self.dataset_heads and cand["e"] - cand["s"] > 2 and doc[cand["s"] + 1].lower_ in ("of", "for"):
+            return "Dataset"  # "Dataset of Parasitoid Wasps ... (DAPWH)", "Benchmark for ..."
         last = doc[cand["e"] - 1].lower_
         last = last.rsplit("-", 1)[-1]
         if last.endswith("s") and last[:-1] in self.dataset_heads:
@@ -66,16 +76,18 @@ class ContextTyper:
     def _cue_type(self, doc: Doc, cand: dict) -> str | None:
         s, e = cand["s"], cand["e"]
         text = doc[s:e].text
-        if "@" in text:
-            return "Metric"
+        if _AT_CUTOFF.search(text):
+            return "Metric"  # "nDCG@10", "Recall@k", "mAP@0.5", but not a team name "DS@GT"
         nxt = doc[e].lower_ if e < len(doc) else ""
         prev = doc[s - 1].lower_ if s > 0 else ""
         if nxt in self.metric_after:
             return "Metric"
         if s >= 3 and [t.lower_ for t in doc[s - 3 : s]] == ["in", "terms", "of"]:
             return "Metric"
-        if s > 0 and is_number(doc[s - 1].text) and any(ch in doc[s - 1].text for ch in ".%"):
-            return "Metric"
+        if s > 0 and is_number(doc[s - 1].text) and any(ch in doc[s - 1].text for ch in ".%") and not (
+            s >= 2 and doc[s - 2].text[:1].isupper() and not doc[s - 2].is_sent_start
+        ):
+            return "Metric"  # "1.78 FID", but not the version in "Gemini 3.1 Pro"
         if nxt in self.dataset_heads or (nxt in ("data",) and e + 1 < len(doc) and doc[e + 1].lower_ == "set"):
             return "Dataset"
         if self._after_dataset_list_head(doc, s):
@@ -169,6 +181,13 @@ class ContextTyper:
                 cue = self._long_form_type(doc, cand)
             if cue is None and cand["src"] in ("title", "shape", "named", "caprun") and self._dataset_name(doc, cand):
                 cue = "Dataset"
+            if cue is None and cand["src"] in ("shape", "named"):
+                # a versioned/sized variant of a known model or dataset takes its type: "CIFAR-10.1", "Llama-3.1-8B"
+                text = doc[cand["s"] : cand["e"]].text
+                hit = lexicon_prefix(text)
+                cue = hit[0] if hit is not None and hit[0] in ("Method", "Dataset") else None
+                if hit is not None and hit[0] == "Metric" and _METRIC_CUTOFF.match(text[len(text.rstrip("0123456789.")) - 1 :]):
+                    cue = "Metric"  # "mAP75", "AP50": a metric at a cut-off
             if cue is None and cand["src"] == "title" and cand["e"] - cand["s"] > 1:
                 last = doc[cand["e"] - 1].lower_
                 cue = "Task" if last in self.task_heads and last not in self.method_heads else None
