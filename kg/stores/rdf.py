@@ -1,0 +1,519 @@
+"""The graph as RDF (ontology/kg.ttl), and plain file exports: N-Triples, Turtle, JSON-LD, GraphML, JSON.
+
+`iter_triples` turns the networkx graph into a stream of rdflib terms, one node or edge at a time, so
+`write_ntriples` never holds more than one node's triples (it escapes N-Triples itself). Turtle and
+JSON-LD need rdflib's serializers, which work on an in-memory graph (`to_rdflib`).
+
+IRIs are stable across runs and machines: ``<base>paper/<paper id>``, ``<base>method/<slug>``,
+``<base>result/<paper id>:<n>`` (node ids with the type prefix dropped, anything outside
+``A-Za-z0-9-._~:`` percent-encoded), ``<base>statement/<hash>`` and ``<base>evidence/<hash>`` (SHA-256 of
+their content), ``<base>agent/<extractor version>``. There are no blank nodes.
+
+Every Paper -> entity and HAS_RESULT edge is asserted directly (``paper kg:proposes method``) and also as a
+qualified `kg:Statement` (``rdf:subject``/``rdf:predicate``/``rdf:object``) that carries its confidence,
+role, extractor (``prov:wasAttributedTo``) and `kg:Evidence` nodes (field, start, end, sentence).
+
+Every writer writes to a temporary file beside its target and renames it into place, so a failed export
+leaves the previous file as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import networkx as nx
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from kg.errors import OutputError, StoreError
+from kg.vocab import DEFAULT_BASE, KG, NODE_CLASS, NODE_SEGMENT, PREFIXES, RELATION_PROPERTY, SCHEMA
+
+__all__ = [
+    "RDF_VERSION",
+    "Triple",
+    "check_base",
+    "node_iri",
+    "iter_triples",
+    "to_rdflib",
+    "ntriples_term",
+    "ntriples_line",
+    "generate_ntriples",
+    "write_ntriples",
+    "write_rdf",
+    "write_turtle",
+    "write_jsonld",
+    "read_rdf",
+    "generate_graphml",
+    "write_graphml",
+    "read_graphml",
+    "write_json",
+    "read_json",
+]
+
+RDF_VERSION = "1"
+"""Bumped whenever the graph -> RDF mapping changes (invalidates SPARQL caches)."""
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+_SAFE = "-._~:"
+_BASE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*[/#]$")
+_HASH_LEN = 32
+
+
+# ------------------------------------------------------------------------------------------------ IRIs
+
+
+def check_base(base: str) -> str:
+    """Return `base` if it is an absolute IRI ending in ``/`` or ``#`` that is safe in N-Triples.
+
+    Raises
+    ------
+    OutputError
+        If `base` is relative, contains spaces or ``<>"{}|^`\\``, or does not end in ``/`` or ``#``.
+    """
+    if not isinstance(base, str) or not _BASE_RE.match(base):
+        raise OutputError(
+            f"base IRI {base!r} is not usable: give an absolute IRI ending in '/' or '#' "
+            f"with no spaces or <>\"{{}}|^`\\ (for example {DEFAULT_BASE})"
+        )
+    return base
+
+
+def _segment(text: str) -> str:
+    encoded = quote(text, safe=_SAFE)
+    if encoded in (".", ".."):  # dot segments would be removed by IRI normalization
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def node_iri(node_id: str, node_type: str, base: str = DEFAULT_BASE) -> URIRef:
+    """The IRI of a graph node: base, the type's segment, then the id without its ``type:`` prefix.
+
+    >>> str(node_iri("method:mixture-of-transformer", "Method"))
+    'https://w3id.org/kg-lit/id/method/mixture-of-transformer'
+    >>> str(node_iri("result:arxiv-2411.04996:0", "Result", "http://example.org/"))
+    'http://example.org/result/arxiv-2411.04996:0'
+    """
+    segment = NODE_SEGMENT[node_type]
+    rest = str(node_id)
+    if rest.startswith(segment + ":"):
+        rest = rest[len(segment) + 1:]
+    return URIRef(f"{base}{segment}/{_segment(rest)}")
+
+
+def _digest(*parts: object) -> str:
+    text = "\x1f".join(str(p) for p in parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_HASH_LEN]
+
+
+# ------------------------------------------------------------------------------------------------ literals
+
+
+def _decimal(value: Any) -> Literal | None:
+    """An xsd:decimal literal in a canonical lexical form that every serializer keeps as is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        return None
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else str(value))
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    text = format(number.normalize(), "f")
+    if "." not in text:
+        text += ".0"
+    return Literal(text, datatype=XSD.decimal)
+
+
+def _integer(value: Any) -> Literal | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return Literal(str(value), datatype=XSD.integer)
+
+
+def _date(value: str) -> Literal:
+    """xsd:date, xsd:gYearMonth or xsd:gYear when `value` is one; otherwise a plain string."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            _dt.date.fromisoformat(value)
+            return Literal(value, datatype=XSD.date)
+        except ValueError:
+            pass
+    elif re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        return Literal(value, datatype=XSD.gYearMonth)
+    elif re.fullmatch(r"\d{4}", value):
+        return Literal(value, datatype=XSD.gYear)
+    return Literal(value)
+
+
+def _strings(values: Any) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, Iterable):
+        return []
+    return list(dict.fromkeys(str(v) for v in values if v is not None))
+
+
+# ------------------------------------------------------------------------------------------------ triples
+
+
+def _node_triples(node_id: str, data: Mapping[str, Any], iri: URIRef) -> Iterator[Triple]:
+    node_type = data["type"]
+    yield iri, RDF.type, NODE_CLASS[node_type]
+    yield iri, DCTERMS.identifier, Literal(str(node_id))
+    if node_type == "Paper":
+        for key, prop in (("title", DCTERMS.title), ("abstract", DCTERMS.abstract), ("arxiv_id", KG.arxivId)):
+            if data.get(key) is not None:
+                yield iri, prop, Literal(str(data[key]))
+        if data.get("date"):
+            yield iri, DCTERMS.issued, _date(str(data["date"]))
+        if data.get("url"):
+            yield iri, SCHEMA.url, Literal(str(data["url"]), datatype=XSD.anyURI)
+        for key, prop in (("authors", KG.authorName), ("categories", KG.category), ("sources", KG.sourceLocation)):
+            for text in _strings(data.get(key)):
+                yield iri, prop, Literal(text)
+    elif node_type == "Result":
+        if data.get("value") is not None:
+            yield iri, KG.value, Literal(str(data["value"]))
+        confidence = _decimal(data.get("confidence"))
+        if confidence is not None:
+            yield iri, KG.confidence, confidence
+    else:
+        name = data.get("name")
+        if name is not None:
+            yield iri, SKOS.prefLabel, Literal(str(name))
+        for alias in _strings(data.get("aliases")):
+            if alias != name:
+                yield iri, SKOS.altLabel, Literal(alias)
+        count = _integer(data.get("paper_count"))
+        if count is not None:
+            yield iri, KG.paperCount, count
+
+
+def _evidence_triples(statement: URIRef, statement_digest: str, evidence: Any, paper: URIRef | None, base: str,
+                      seen: set[str]) -> Iterator[Triple]:
+    if not isinstance(evidence, Mapping):
+        return
+    parts = [evidence.get(k) for k in ("field", "start", "end", "sentence_start", "sentence")]
+    digest = _digest(statement_digest, *parts)
+    if digest in seen:
+        return
+    seen.add(digest)
+    iri = URIRef(f"{base}evidence/{digest}")
+    yield statement, KG.hasEvidence, iri
+    yield iri, RDF.type, KG.Evidence
+    if evidence.get("field") is not None:
+        yield iri, KG.field, Literal(str(evidence["field"]))
+    for key, prop in (("start", KG.start), ("end", KG.end), ("sentence_start", KG.sentenceStart)):
+        number = _integer(evidence.get(key))
+        if number is not None:
+            yield iri, prop, number
+    if evidence.get("sentence") is not None:
+        yield iri, KG.sentence, Literal(str(evidence["sentence"]))
+    if paper is not None:
+        yield iri, PROV.wasQuotedFrom, paper
+
+
+def _statement_triples(u: str, v: str, relation: str, data: Mapping[str, Any], subject: URIRef,
+                       prop: URIRef, obj: URIRef, from_paper: bool, base: str,
+                       agents: set[str]) -> Iterator[Triple]:
+    digest = _digest(u, relation, v)
+    iri = URIRef(f"{base}statement/{digest}")
+    yield iri, RDF.type, KG.Statement
+    yield iri, RDF.subject, subject
+    yield iri, RDF.predicate, prop
+    yield iri, RDF.object, obj
+    confidence = _decimal(data.get("confidence"))
+    if confidence is not None:
+        yield iri, KG.confidence, confidence
+    if data.get("role") is not None:
+        yield iri, KG.role, Literal(str(data["role"]))
+    version = data.get("extractor_version")
+    if version is not None:
+        version = str(version)
+        agent = URIRef(f"{base}agent/{_segment(version)}")
+        yield iri, KG.extractorVersion, Literal(version)
+        yield iri, PROV.wasAttributedTo, agent
+        if version not in agents:
+            agents.add(version)
+            yield agent, RDF.type, KG.Extractor
+            yield agent, RDFS.label, Literal(version)
+    seen: set[str] = set()
+    for evidence in data.get("evidence") or ():
+        yield from _evidence_triples(iri, digest, evidence, subject if from_paper else None, base, seen)
+
+
+def _node_iris(graph: nx.MultiDiGraph, base: str) -> dict[Any, URIRef]:
+    iris: dict[Any, URIRef] = {}
+    owners: dict[URIRef, Any] = {}
+    for node_id, data in graph.nodes(data=True):
+        node_type = data.get("type")
+        if node_type not in NODE_CLASS:
+            raise StoreError(f"node {node_id!r} has type {node_type!r}, which the ontology does not define "
+                             f"({', '.join(NODE_CLASS)}); add it to ontology/kg.ttl and kg/vocab.py")
+        iri = node_iri(node_id, node_type, base)
+        if iri in owners:
+            raise StoreError(f"nodes {owners[iri]!r} and {node_id!r} would share the IRI {iri}")
+        owners[iri] = node_id
+        iris[node_id] = iri
+    return iris
+
+
+def iter_triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Iterator[Triple]:
+    """Yield the RDF triples of `graph`, node by node then edge by edge, with no duplicates.
+
+    Parameters
+    ----------
+    graph
+        A graph as returned by `kg.graph.read_graph`; attributes the mapping does not know are ignored.
+    base
+        Base of data IRIs (see `check_base`).
+
+    Raises
+    ------
+    StoreError
+        If a node type or relation has no term in the ontology.
+    """
+    base = check_base(base)
+    iris = _node_iris(graph, base)
+    for node_id, data in graph.nodes(data=True):
+        yield from _node_triples(node_id, data, iris[node_id])
+    agents: set[str] = set()
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        relation = data.get("type") or key
+        prop = RELATION_PROPERTY.get(relation)
+        if prop is None:
+            raise StoreError(f"edge {u!r} -> {v!r} has relation {relation!r}, which the ontology does not define; "
+                             "add it to ontology/kg.ttl and kg/vocab.py")
+        subject, obj = iris[u], iris[v]
+        yield subject, prop, obj
+        from_paper = graph.nodes[u].get("type") == "Paper"
+        if from_paper or data.get("evidence"):
+            yield from _statement_triples(u, v, relation, data, subject, prop, obj, from_paper, base, agents)
+
+
+def to_rdflib(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Graph:
+    """The triples of `graph` in an in-memory rdflib Graph with the kg prefixes bound."""
+    rdf = Graph(bind_namespaces="core")
+    for prefix, namespace in PREFIXES.items():
+        rdf.bind(prefix, namespace, override=True)
+    base = check_base(base)
+    for prefix in ("paper", "method", "dataset", "metric", "task", "result"):
+        rdf.bind(prefix, f"{base}{prefix}/")
+    for triple in iter_triples(graph, base):
+        rdf.add(triple)
+    return rdf
+
+
+# ------------------------------------------------------------------------------------------------ N-Triples
+
+_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]}
+_ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"})
+
+
+def ntriples_term(term: URIRef | Literal) -> str:
+    """One IRI or literal in N-Triples syntax (also valid SPARQL), with canonical escaping."""
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    raise StoreError(f"cannot write {term!r} in N-Triples: kg exports have no blank nodes")
+
+
+def ntriples_line(triple: Triple) -> str:
+    r"""One triple as an N-Triples line (canonical escaping, ending in a newline).
+
+    >>> ntriples_line((URIRef("http://e/s"), URIRef("http://e/p"), Literal('a "b"\n')))
+    '<http://e/s> <http://e/p> "a \\"b\\"\\n" .\n'
+    """
+    s, p, o = triple
+    return f"{ntriples_term(s)} {ntriples_term(p)} {ntriples_term(o)} .\n"
+
+
+def generate_ntriples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Iterator[str]:
+    """Yield `graph` as N-Triples lines, streaming (see `iter_triples`)."""
+    for triple in iter_triples(graph, base):
+        yield ntriples_line(triple)
+
+
+@contextmanager
+def _atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on normal exit it replaces `path`, on error it is removed."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
+    tmp = Path(name)
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_ntriples(graph: nx.MultiDiGraph, path: Path, base: str = DEFAULT_BASE, *, header: str | None = None) -> int:
+    """Write `graph` as N-Triples to `path`, streaming and atomically; returns the number of triples.
+
+    `header`, if given, is written first as a ``#`` comment line.
+    """
+    count = 0
+    with _atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        if header is not None:
+            fh.write("# " + header.replace("\n", " ") + "\n")
+        for line in generate_ntriples(graph, base):
+            fh.write(line)
+            count += 1
+    return count
+
+
+# ------------------------------------------------------------------------------------------------ Turtle, JSON-LD
+
+_RDFLIB_FORMATS = {"ttl": "turtle", "turtle": "turtle", "jsonld": "json-ld", "json-ld": "json-ld", "nt": "nt",
+                   "xml": "xml"}
+
+
+def write_rdf(graph: nx.MultiDiGraph, path: Path, format: str = "ttl", base: str = DEFAULT_BASE) -> int:
+    """Write `graph` in an rdflib format (``ttl``, ``jsonld``) to `path` atomically; returns the triple count.
+
+    This builds the whole RDF graph in memory (rdflib's serializers need it); use `write_ntriples` for
+    graphs too large for that.
+    """
+    try:
+        rdf_format = _RDFLIB_FORMATS[format]
+    except KeyError:
+        raise OutputError(f"unknown RDF format {format!r}; choose ttl, nt or jsonld") from None
+    if rdf_format == "nt":
+        return write_ntriples(graph, path, base)
+    rdf = to_rdflib(graph, base)
+    options: dict[str, Any] = {}
+    if rdf_format == "json-ld":
+        options = {"context": dict(PREFIXES), "auto_compact": True}
+    with _atomic_file(path) as tmp:
+        rdf.serialize(destination=str(tmp), format=rdf_format, encoding="utf-8", **options)
+    return len(rdf)
+
+
+def write_turtle(graph: nx.MultiDiGraph, path: Path, base: str = DEFAULT_BASE) -> int:
+    """Write `graph` as Turtle (see `write_rdf`)."""
+    return write_rdf(graph, path, "ttl", base)
+
+
+def write_jsonld(graph: nx.MultiDiGraph, path: Path, base: str = DEFAULT_BASE) -> int:
+    """Write `graph` as JSON-LD, compacted with the kg prefixes (see `write_rdf`)."""
+    return write_rdf(graph, path, "jsonld", base)
+
+
+def read_rdf(path: Path, format: str | None = None) -> Graph:
+    """Parse an RDF export back into an rdflib Graph (format from the suffix when not given)."""
+    path = Path(path)
+    name = format or {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld"}.get(path.suffix, "ttl")
+    return Graph().parse(str(path), format=_RDFLIB_FORMATS.get(name, name))
+
+
+# ------------------------------------------------------------------------------------------------ GraphML, JSON
+
+_SCALARS = (str, int, float, bool)
+_JSON_NODE_KEYS = "kg_json_node_attributes"
+_JSON_EDGE_KEYS = "kg_json_edge_attributes"
+
+
+def _json_keys(rows: Iterable[Mapping[str, Any]]) -> set[str]:
+    return {k for row in rows for k, v in row.items() if v is not None and not isinstance(v, _SCALARS)}
+
+
+# Characters XML 1.0 cannot hold at all (a carriage return it can hold, but parsers turn it into a newline).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _flat(data: Mapping[str, Any], json_keys: set[str], where: str = "") -> dict[str, Any]:
+    flat = {str(k): json.dumps(v, ensure_ascii=False) if k in json_keys else v
+            for k, v in data.items() if v is not None}
+    for key, value in flat.items():
+        if isinstance(value, str) and _NOT_XML.search(value):
+            raise OutputError(f"{where}attribute {key!r} holds a control character that GraphML (XML 1.0) cannot "
+                              "represent; export json or nt instead")
+    return flat
+
+
+def _graphml_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    node_keys = _json_keys(d for _, d in graph.nodes(data=True))
+    edge_keys = _json_keys(d for *_, d in graph.edges(keys=True, data=True))
+    flat = nx.MultiDiGraph()
+    flat.graph.update(_flat(graph.graph, _json_keys([graph.graph])))
+    flat.graph[_JSON_NODE_KEYS] = " ".join(sorted(node_keys))
+    flat.graph[_JSON_EDGE_KEYS] = " ".join(sorted(edge_keys))
+    for node, data in graph.nodes(data=True):
+        flat.add_node(str(node), **_flat(data, node_keys, f"node {node!r}: "))
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        flat.add_edge(str(u), str(v), key=str(key), **_flat(data, edge_keys, f"edge {u!r} -> {v!r}: "))
+    return flat
+
+
+def generate_graphml(graph: nx.MultiDiGraph) -> Iterator[str]:
+    """Yield `graph` as GraphML text; list and map attributes are written as JSON strings.
+
+    The names of those attributes are kept in the graph attributes ``kg_json_node_attributes`` and
+    ``kg_json_edge_attributes`` so that `read_graphml` restores them.
+    """
+    yield from nx.generate_graphml(_graphml_graph(graph))
+
+
+def write_graphml(graph: nx.MultiDiGraph, path: Path) -> None:
+    """Write `graph` as GraphML (UTF-8) to `path` atomically; see `generate_graphml`."""
+    flat = _graphml_graph(graph)
+    with _atomic_file(path) as tmp:
+        nx.write_graphml(flat, tmp, encoding="utf-8")
+
+
+def read_graphml(path: Path) -> nx.MultiDiGraph:
+    """Read a GraphML file written by `write_graphml`, decoding its JSON attributes."""
+    flat = nx.read_graphml(Path(path), force_multigraph=True)
+    graph = nx.MultiDiGraph()
+    node_keys = set(flat.graph.pop(_JSON_NODE_KEYS, "").split())
+    edge_keys = set(flat.graph.pop(_JSON_EDGE_KEYS, "").split())
+    graph.graph.update(flat.graph)
+    for node, data in flat.nodes(data=True):
+        graph.add_node(node, **{k: json.loads(v) if k in node_keys else v for k, v in data.items()})
+    for u, v, key, data in flat.edges(keys=True, data=True):
+        graph.add_edge(u, v, key=key, **{k: json.loads(v) if k in edge_keys else v for k, v in data.items()})
+    return graph
+
+
+def write_json(graph: nx.MultiDiGraph, path: Path) -> None:
+    """Write `graph` as networkx node-link JSON (the format of graph.json) to `path` atomically."""
+    data = nx.node_link_data(graph, edges="edges")
+    with _atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, sort_keys=True)
+
+
+def read_json(path: Path) -> nx.MultiDiGraph:
+    """Read a node-link JSON file written by `write_json` (or a build's graph.json)."""
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
