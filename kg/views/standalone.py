@@ -1,0 +1,61 @@
+"""`view` (kg view): the neighbourhood of one entity or paper as a self-contained interactive HTML file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from kg.graph import read_graph
+from kg.graph.io import GRAPH_FILE
+from kg.outputs import recover
+from kg.views.paths import page_paths
+from kg.views.render import render_view, write_text_atomic
+from kg.views.subgraph import find_node, neighbourhood, node_label
+
+__all__ = ["ViewReport", "view", "load_graph"]
+
+
+@dataclass(frozen=True)
+class ViewReport:
+    """What `view` wrote: the file, the node it centres on, and how much of the neighbourhood it shows."""
+
+    out: Path
+    center: str
+    name: str
+    nodes: int
+    edges: int
+    left_out: int
+
+
+def load_graph(graph_dir: Path) -> nx.MultiDiGraph:
+    """The graph of a build folder (finishing an interrupted swap first)."""
+    recover(Path(graph_dir))
+    return read_graph(Path(graph_dir) / GRAPH_FILE)
+
+
+def view(graph_dir: Path | nx.MultiDiGraph, name: str, out: Path, *, hops: int = 1,
+         types: Iterable[str] | None = None, max_nodes: int = 300, site_url: str | None = None) -> ViewReport:
+    """Write the neighbourhood of the node `name` (entity or paper, matched forgivingly) to the HTML file `out`.
+
+    `hops`, `types` and `max_nodes` choose the nodes (see `neighbourhood`). With `site_url` (the address or
+    relative path of a site written by `site`), clicking a node opens its page there.
+    Raises GraphError for an unknown name (naming the closest ones), OutputError when `out` cannot be written.
+    """
+    graph = graph_dir if isinstance(graph_dir, nx.MultiDiGraph) else load_graph(Path(graph_dir))
+    center = find_node(graph, name)
+    sub, left_out = neighbourhood(graph, center, hops=hops, types=types, max_nodes=max_nodes)
+    url_of = None
+    root = ""
+    index_url = None
+    if site_url is not None:
+        paths = page_paths(graph)
+        url_of = paths.get
+        root = site_url if site_url.endswith("/") or not site_url else site_url + "/"
+        index_url = root + "index.html"
+    html = render_view(graph, sub, center, url_of=url_of, root=root, left_out=left_out, index_url=index_url)
+    write_text_atomic(Path(out), html)
+    return ViewReport(Path(out), center, node_label(graph.nodes[center], center), sub.number_of_nodes(),
+                      sub.number_of_edges(), left_out)
