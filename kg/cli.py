@@ -45,19 +45,32 @@ def _echo(text: str) -> None:
 @click.option("--format", "input_format", type=click.Choice(["trending", "jsonl", "json", "csv", "tsv"]),
               default=None, help="Force the input format instead of detecting it from content.")
 @click.option("--strict", is_flag=True, help="Treat any skipped entry as an error.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Extraction processes.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Extraction processes (default: the number of cores; one for small corpora).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Extraction cache folder (default: $KG_CACHE_DIR or ~/.cache/kg).")
+@click.option("--no-cache", is_flag=True, help="Extract every paper again; neither read nor write the cache.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run extraction on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786).")
 @click.option("--max-abstract-chars", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Skip entries whose abstract is longer than this.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
-def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: bool, workers: int,
-          max_abstract_chars: int, quiet: bool) -> None:
+def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: bool, workers: int | None,
+          cache_dir: Path | None, no_cache: bool, scheduler: str | None, max_abstract_chars: int,
+          quiet: bool) -> None:
     """Read PATHS (files, folders, globs; gzip ok), extract entities, build the graph, write it to --out."""
+    import os
+
+    from kg.cache import default_cache_dir
     from kg.pipeline import build as run_build
 
+    options: dict[str, Any] = {
+        "format": input_format, "strict": strict, "workers": workers or os.cpu_count() or 1,
+        "cache_dir": None if no_cache else (cache_dir or default_cache_dir()), "scheduler": scheduler,
+        "max_abstract_chars": max_abstract_chars,
+    }
     if quiet:
-        report = run_build(paths, out, format=input_format, strict=strict, workers=workers,
-                           max_abstract_chars=max_abstract_chars)
+        run_build(paths, out, **options)
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -71,8 +84,7 @@ def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: b
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = run_build(paths, out, format=input_format, strict=strict, workers=workers,
-                           max_abstract_chars=max_abstract_chars, progress=progress)
+        report = run_build(paths, out, progress=progress, **options)
     _echo(_summary(report))
 
 
@@ -84,10 +96,9 @@ def _summary(report: Any) -> str:
         f"  papers            {report.papers}  ({report.duplicates_merged} duplicate entries merged)",
         f"  skipped entries   {len(report.skipped)}",
     ]
-    merged = [p for p in report.merged_papers]
-    if merged:
-        lines.append(f"  merged papers     {len(merged)} papers seen in more than one place, e.g.:")
-        for paper in merged[:3]:
+    if report.merged_count:
+        lines.append(f"  merged papers     {report.merged_count} papers seen in more than one place, e.g.:")
+        for paper in report.merged_papers[:3]:
             where = ", ".join(f"{s.path}:{s.line}" for s in paper.sources)
             lines.append(f"    {paper.title[:60]}  <- {where}")
         lines.append("    (all of them: kg papers --merged)")
@@ -98,6 +109,8 @@ def _summary(report: Any) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in report.entity_counts.items())
     lines.append(f"  nodes             {counts}")
     lines.append(f"  edges             {report.edges}")
+    lines.append(f"  extraction        {report.cache_misses} papers extracted ({report.workers} workers), "
+                 f"{report.cache_hits} from the cache")
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_seconds.items())
     lines.append(f"  time              {timing}")
     return "\n".join(lines)
@@ -133,6 +146,44 @@ def papers(query: str | None, graph_dir: Path, fmt: str, limit: int, merged: boo
     _echo(render(rows, fmt, ["id", "title", "sources", "first_source"]))
 
 
+@cli.command("extract")
+@click.argument("input_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write JSON Lines here (atomically) instead of to stdout.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Extraction processes.")
+def extract_command(input_path: Path, output: Path | None, workers: int) -> None:
+    """Extract entities and results from INPUT.jsonl lines {"id", "title", "abstract"}; one JSON line per paper."""
+    import json
+
+    from kg.extract import extract, extraction_to_json, read_extract_input
+    from kg.outputs import atomic_file
+
+    lines = (json.dumps(extraction_to_json(x), ensure_ascii=False)
+             for x in extract(read_extract_input(input_path), workers=workers))
+    if output is None:
+        for line in lines:
+            click.echo(line)
+        return
+    with atomic_file(output) as fh:
+        for line in lines:
+            fh.write(line + "\n")
+
+
+@cli.command("eval")
+@click.option("--papers", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON Lines of {id, title, abstract}.")
+@click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Gold annotations (the format of score.py).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Extraction processes.")
+@click.option("--details/--no-details", default=True, show_default=True,
+              help="List misses, false positives and wrong roles per paper.")
+def eval_command(papers: Path, gold: Path, workers: int, details: bool) -> None:
+    """Score the extractor against gold annotations: per-type and MDM P/R/F1 exactly as score.py computes them."""
+    from kg.evaluate import evaluate, format_report
+
+    _echo(format_report(evaluate(papers, gold, workers=workers), details=details))
+
+
 @cli.command()
 @_graph_option
 @_format_option
@@ -155,6 +206,152 @@ def stats(graph_dir: Path, fmt: str, top: int) -> None:
     for section, items in sections.items():
         columns = ["name", "value"] if section in ("nodes", "edges") else ["rank", "name", "type", "value", "detail"]
         _echo(render(items, "table", columns, title=section))
+
+
+@cli.command()
+@click.argument("name")
+@_graph_option
+@click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Include nodes up to this many edges away from NAME.")
+@click.option("--types", "types", default=None, metavar="TYPE,...",
+              help="Keep only these node types (Paper,Method,Dataset,Metric,Task,Result); NAME always stays.")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=300, show_default=True,
+              help="Show at most this many nodes, the nearest first.")
+@click.option("--site-url", default=None, metavar="URL",
+              help="Where a `kg site` of this graph lives (relative to the output file, or an address): "
+                   "clicking a node opens its page there.")
+@click.option("--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="HTML file to write (replaced atomically).")
+def view(name: str, graph_dir: Path, hops: int, types: str | None, max_nodes: int, site_url: str | None,
+         out: Path) -> None:
+    """Write the neighbourhood of NAME (an entity or paper; any case, alias or acronym) as an interactive page."""
+    from kg.views import view as run_view
+
+    wanted = [t.strip() for t in types.split(",") if t.strip()] if types else None
+    report = run_view(graph_dir, name, out, hops=hops, types=wanted, max_nodes=max_nodes, site_url=site_url)
+    more = f", {report.left_out} more left out (--max-nodes)" if report.left_out else ""
+    _echo(f"kg view -> {report.out}  ({report.name}: {report.nodes} nodes, {report.edges} edges{more})")
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@_graph_option
+def site(out_dir: Path, graph_dir: Path) -> None:
+    """Write the whole graph as a static site to OUT_DIR: an index, a page per entity and per paper."""
+    from kg.views import site as run_site
+
+    report = run_site(graph_dir, out_dir)
+    counts = ", ".join(f"{kind} {count}" for kind, count in report.pages.items())
+    _echo(f"kg site -> {report.out}/index.html  ({report.total} pages: {counts}; {report.seconds:.1f}s)")
+
+
+# --- Neo4j and Cypher: kg push, kg cypher ---------------------------------------------------------------------
+
+_NEO4J_ENV = "defaults from NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD"
+
+
+@cli.command()
+@_graph_option
+@click.option("--uri", envvar="NEO4J_URI", help="Bolt URI of the Neo4j server, e.g. bolt://localhost:7687 "
+              "[env NEO4J_URI].")
+@click.option("--user", envvar="NEO4J_USER", default="neo4j", show_default=True, help="Neo4j user [env NEO4J_USER].")
+@click.option("--password", envvar="NEO4J_PASSWORD", help="Neo4j password [env NEO4J_PASSWORD].")
+@click.option("--database", default=None, help="Database name (default: the server's default database).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Rows per transaction; each batch is one transaction.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+def push(graph_dir: Path, uri: str | None, user: str, password: str | None, database: str | None,
+         batch_size: int, quiet: bool) -> None:
+    """Load the built graph into Neo4j: constraints, then batched MERGE; safe to re-run (idempotent)."""
+    from kg.graph import read_graph
+    from kg.graph.io import GRAPH_FILE
+    from kg.stores.neo4j import connection_settings
+    from kg.stores.neo4j import push as run_push
+
+    uri, user, password = connection_settings(uri, user, password)
+    graph = read_graph(graph_dir / GRAPH_FILE)
+    if quiet:
+        run_push(graph, uri, user, password, batch_size=batch_size, database=database)
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:>13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("push", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        report = run_push(graph, uri, user, password, batch_size=batch_size, database=database,
+                          progress=progress)
+    nodes = sum(report.nodes.values())
+    rels = sum(report.relationships.values())
+    _echo("\n".join([
+        f"kg push -> {report.uri}  ({report.seconds:.1f}s, {report.batches} batches of up to {batch_size})",
+        f"  nodes           {nodes}  ({report.nodes_created} new): "
+        + ", ".join(f"{k} {v}" for k, v in report.nodes.items()),
+        f"  relationships   {rels}  ({report.relationships_created} new): "
+        + ", ".join(f"{k} {v}" for k, v in report.relationships.items()),
+    ]))
+
+
+@cli.command()
+@click.argument("query")
+@_graph_option
+@_format_option
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Query parameter $NAME; VALUE is read as JSON when it parses (2, true, [\"a\"]), else as text.")
+@click.option("--uri", default=None, help="Run on this Neo4j (bolt://HOST:PORT) instead of the embedded default.")
+@click.option("--user", envvar="NEO4J_USER", default="neo4j", show_default=True, help="Neo4j user [env NEO4J_USER].")
+@click.option("--password", envvar="NEO4J_PASSWORD", help="Neo4j password [env NEO4J_PASSWORD].")
+@click.option("--database", default=None, help="Neo4j database name (default: the server's default).")
+def cypher(query: str, graph_dir: Path, fmt: str, params: tuple[str, ...], uri: str | None, user: str,
+           password: str | None, database: str | None) -> None:
+    """Run a Cypher QUERY (text, or a .cypher file) on Neo4j (--uri) or on the embedded copy of the build."""
+    from kg.stores.cypher import cypher as run_cypher
+    from kg.stores.cypher import parse_params, read_query
+
+    result = run_cypher(read_query(query), parse_params(params), graph_dir=graph_dir, uri=uri, user=user,
+                        password=password, database=database)
+    _echo(render(result.rows, fmt, result.columns))
+
+
+@cli.command()
+@_graph_option
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "graphml", "json", "neo4j-csv"]),
+              required=True, help="ttl, nt (streamed) and jsonld are RDF of ontology/kg.ttl; graphml and json "
+              "(node-link) the graph as is; neo4j-csv a folder of neo4j-admin import files.")
+@click.option("--out", "-o", "out", type=click.Path(path_type=Path), required=True,
+              help="File to write (a folder for neo4j-csv); replaced atomically.")
+@click.option("--base", default=None, metavar="IRI",
+              help="Base of data IRIs in RDF formats [default: https://w3id.org/kg-lit/id/].")
+def export(graph_dir: Path, fmt: str, out: Path, base: str | None) -> None:
+    """Write the built graph to a file: RDF (ttl, nt, jsonld), GraphML, node-link JSON or Neo4j CSV."""
+    from kg.graph.io import GRAPH_FILE, read_graph
+    from kg.stores import export as run_export
+
+    graph = read_graph(Path(graph_dir) / GRAPH_FILE)
+    written = run_export(graph, out, fmt, base=base)
+    count = f", {written} triples" if isinstance(written, int) else ""
+    _echo(f"kg export -> {out}  ({fmt}, {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges{count})")
+
+
+@cli.command()
+@click.argument("query")
+@_graph_option
+@_format_option
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
+              help="SPARQL engine: Oxigraph (fast) or rdflib (pure Python); both give the same answers.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind ?NAME to VALUE: <iri> is an IRI, 2 or 2.5 a number, anything else a string.")
+def sparql(query: str, graph_dir: Path, fmt: str, engine: str, params: tuple[str, ...]) -> None:
+    """Answer a SPARQL 1.1 QUERY (text, or a .rq file) over the built graph."""
+    from kg.stores.sparql import load_query, parse_param, rows_as_dicts
+    from kg.stores.sparql import sparql as run_sparql
+
+    columns, rows = run_sparql(graph_dir, load_query(query), engine, dict(parse_param(p) for p in params))
+    _echo(render(rows_as_dicts(columns, rows), fmt, columns))
 
 
 def main(argv: list[str] | None = None) -> int:
