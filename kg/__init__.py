@@ -15,6 +15,16 @@ __all__ = [
     "read_papers",
     "read_entries",
     "extract",
+    "evaluate",
+    "build_graph",
+    "read_graph",
+    "graph_stats",
+    "export",
+    "sparql",
+    "cypher",
+    "push",
+    "view",
+    "site",
     "Paper",
     "Source",
     "Skipped",
@@ -29,15 +39,33 @@ from kg.errors import KGError
 from kg.records import Entity, Evidence, Paper, PaperExtraction, Result, Skipped, Source
 
 if TYPE_CHECKING:
+    from kg.evaluate import evaluate
     from kg.extract import extract
+    from kg.graph import build_graph, read_graph
+    from kg.graph.stats import graph_stats
     from kg.ingest import read_entries, read_papers
     from kg.pipeline import build
+    from kg.stores import export
+    from kg.stores.cypher import cypher
+    from kg.stores.neo4j import push
+    from kg.stores.sparql import sparql
+    from kg.views import site, view
 
 _LAZY = {
     "build": ("kg.pipeline", "build"),
     "read_papers": ("kg.ingest", "read_papers"),
     "read_entries": ("kg.ingest", "read_entries"),
     "extract": ("kg.extract", "extract"),
+    "evaluate": ("kg.evaluate", "evaluate"),
+    "build_graph": ("kg.graph", "build_graph"),
+    "read_graph": ("kg.graph", "read_graph"),
+    "graph_stats": ("kg.graph.stats", "graph_stats"),
+    "export": ("kg.stores", "export"),
+    "sparql": ("kg.stores.sparql", "sparql"),
+    "cypher": ("kg.stores.cypher", "cypher"),
+    "push": ("kg.stores.neo4j", "push"),
+    "view": ("kg.views", "view"),
+    "site": ("kg.views", "site"),
 }
 
 

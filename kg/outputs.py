@@ -7,7 +7,6 @@ read or build.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -27,6 +26,8 @@ __all__ = [
     "EXTRACTIONS",
     "atomic_directory",
     "atomic_file",
+    "atomic_path",
+    "write_text_atomic",
     "recover",
     "write_jsonl",
     "paper_to_dict",
@@ -79,17 +80,17 @@ def _fsync_tree(root: Path) -> None:
 
 
 @contextmanager
-def atomic_directory(out: Path) -> Iterator[Path]:
+def atomic_directory(out: Path, *, marker: str = MANIFEST, what: str = "a kg output") -> Iterator[Path]:
     """Yield an empty temporary folder; on normal exit it replaces `out` whole, on any error it is removed.
 
-    Refuses to replace an existing non-empty folder that is not a kg output (has no manifest.json), so a
-    mistyped ``--out`` never deletes someone's files.
+    Refuses to replace an existing non-empty folder without the `marker` file that such an output has
+    (`what` names it in the message), so a mistyped ``--out`` never deletes someone's files.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists():
-        raise OutputError(f"{out}: folder exists and is not a kg output (no {MANIFEST}); choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not (out / marker).exists():
+        raise OutputError(f"{out}: folder exists and is not {what} (no {marker}); choose another --out")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         recover(out)
@@ -110,24 +111,44 @@ def atomic_directory(out: Path) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_file(path: Path, mode: str = "w") -> Iterator[Any]:
-    """Open a temporary file beside `path` for writing; it replaces `path` only if the block completes."""
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path` to write; on normal exit it is synced and replaces `path`
+    (with the permissions a new file would get), on any error it is removed and `path` is untouched."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
-            yield fh
-            fh.flush()
+        yield tmp
+        with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_file(path: Path, mode: str = "w") -> Iterator[Any]:
+    """Open a temporary file beside `path` for writing; it replaces `path` only if the block completes."""
+    with atomic_path(path) as tmp, open(tmp, mode, encoding=None if "b" in mode else "utf-8") as fh:
+        yield fh
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` atomically (see `atomic_path`)."""
+    with atomic_file(path) as fh:
+        fh.write(text)
 
 
 def write_jsonl(path: Path, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> int:

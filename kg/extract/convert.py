@@ -12,6 +12,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from kg.codec import extraction_to_record
 from kg.records import Entity, Evidence, PaperExtraction, Result
 
 from .common import FIELD_SEP
@@ -101,23 +102,14 @@ def doc_to_extraction(doc: Doc, paper_id: str, title: str, abstract: str, versio
 
 
 def extraction_to_json(x: PaperExtraction) -> dict[str, Any]:
-    """The JSON form written by ``kg extract``: id, entities (with evidence) and results."""
-    return {
-        "id": x.paper_id,
-        "entities": [
-            {
-                "type": e.type,
-                "name": e.name,
-                "mentions": list(e.mentions),
-                "role": e.role,
-                "confidence": e.confidence,
-                "evidence": [
-                    {"field": v.field, "start": v.start, "end": v.end, "sentence": v.sentence} for v in e.evidence
-                ],
-            }
-            for e in x.entities
-        ],
-        "results": [
-            {"method": r.method, "dataset": r.dataset, "metric": r.metric, "value": r.value} for r in x.results
-        ],
-    }
+    """The JSON form written by ``kg extract``: id, entities (with evidence) and results.
+
+    It is the build's record (`kg.codec.extraction_to_record`) without what only the graph needs.
+    """
+    record = extraction_to_record(x)
+    for entity in record["entities"]:
+        for evidence in entity["evidence"]:
+            del evidence["sentence_start"]
+    for result in record["results"]:
+        del result["confidence"], result["evidence"]
+    return {"id": record["id"], "entities": record["entities"], "results": record["results"]}

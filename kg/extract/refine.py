@@ -156,7 +156,6 @@ class PhraseRefiner:
         n = len(doc)
         for c in [c for c in cands if c["src"] == "lexicon" and c["type"] == "Method"]:
             s, e = c["s"], c["e"]
-            title = in_title(doc, doc[s])
             if v.lower[e - 1] in self.method_spec_heads:
                 lo = v.sent(s)[0]
                 while s > lo and c["s"] - s < 2 and s - 1 not in lex_tokens and self.adjectival(doc[s - 1]):

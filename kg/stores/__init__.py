@@ -6,6 +6,8 @@ name          module                       what it is
 neo4j         `kg.stores.neo4j`            ``push`` the graph into Neo4j over Bolt; ``run_cypher`` there
 embedded      `kg.stores.embedded`         the embedded Cypher default (LadybugDB) inside a build folder
 neo4j-csv     `kg.stores.neo4j_csv`        ``write_neo4j_csv``: files for ``neo4j-admin database import``
+rdf           `kg.stores.rdf`              RDF of the ontology (ttl, streamed nt, jsonld), GraphML, node-link JSON
+sparql        `kg.stores.sparql`           SPARQL 1.1 on Oxigraph (default) or rdflib
 ============  ===========================  ==================================================================
 
 `kg.stores.cypher.cypher` picks the engine for ``kg cypher``.
@@ -13,10 +15,13 @@ neo4j-csv     `kg.stores.neo4j_csv`        ``write_neo4j_csv``: files for ``neo4
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-__all__ = ["STORES", "DEFAULT_BATCH_SIZE", "get_store"]
+__all__ = ["STORES", "DEFAULT_BATCH_SIZE", "get_store", "EXPORTERS", "RDF_FORMATS", "exporter", "export"]
 
 # Rows per transaction of `kg push`; scripts/bench_push.py measures the alternatives (see the README).
 DEFAULT_BATCH_SIZE = 10_000
@@ -25,6 +30,8 @@ STORES: dict[str, str] = {
     "neo4j": "kg.stores.neo4j",
     "embedded": "kg.stores.embedded",
     "neo4j-csv": "kg.stores.neo4j_csv",
+    "rdf": "kg.stores.rdf",
+    "sparql": "kg.stores.sparql",
 }
 
 
@@ -38,12 +45,6 @@ def get_store(name: str) -> ModuleType:
 
 # --- RDF, SPARQL and file exporters (`kg export`) -----------------------------------------------------------
 
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-STORES.update({"rdf": "kg.stores.rdf", "sparql": "kg.stores.sparql"})
-
 EXPORTERS: dict[str, tuple[str, str]] = {
     "ttl": ("kg.stores.rdf", "write_turtle"),
     "nt": ("kg.stores.rdf", "write_ntriples"),
@@ -56,8 +57,6 @@ EXPORTERS: dict[str, tuple[str, str]] = {
 
 RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld")
 """The export formats whose writer takes the ``base`` of data IRIs."""
-
-__all__ += ["EXPORTERS", "RDF_FORMATS", "exporter", "export"]
 
 
 def exporter(name: str) -> Callable[..., Any]:

@@ -12,15 +12,14 @@ with ``--array-delimiter=U+001F``. ``neo4j-admin-import.sh`` beside the files ho
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import shutil
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from kg.errors import OutputError, StoreError
+from kg.errors import StoreError
+from kg.outputs import atomic_directory
 from kg.stores.properties import convert, infer_columns
 from kg.stores.rows import graph_rows
 
@@ -112,22 +111,6 @@ def write_neo4j_csv(graph: nx.MultiDiGraph, out_dir: Path) -> dict[str, int]:
     folder is replaced whole, atomically (written beside it, then renamed); an existing folder that is not
     such an export is refused rather than overwritten.
     """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / COUNTS).exists())):
-        raise OutputError(f"{out_dir}: exists and is not a neo4j-csv export (no {COUNTS}); choose another --out")
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+    with atomic_directory(Path(out_dir), marker=COUNTS, what="a neo4j-csv export") as tmp:
         counts = _write_files(graph, tmp)
-        if out_dir.exists():
-            os.rename(out_dir, old)
-        os.rename(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write the neo4j-admin CSV files: {exc.strerror or exc}") from exc
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return counts

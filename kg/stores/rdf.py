@@ -22,11 +22,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -37,6 +34,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.errors import OutputError, StoreError
+from kg.outputs import atomic_path
 from kg.vocab import DEFAULT_BASE, KG, NODE_CLASS, NODE_SEGMENT, PREFIXES, RELATION_PROPERTY, SCHEMA
 
 __all__ = [
@@ -352,38 +350,13 @@ def generate_ntriples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Itera
         yield ntriples_line(triple)
 
 
-@contextmanager
-def _atomic_file(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on normal exit it replaces `path`, on error it is removed."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
-    tmp = Path(name)
-    try:
-        yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_ntriples(graph: nx.MultiDiGraph, path: Path, base: str = DEFAULT_BASE, *, header: str | None = None) -> int:
     """Write `graph` as N-Triples to `path`, streaming and atomically; returns the number of triples.
 
     `header`, if given, is written first as a ``#`` comment line.
     """
     count = 0
-    with _atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         if header is not None:
             fh.write("# " + header.replace("\n", " ") + "\n")
         for line in generate_ntriples(graph, base):
@@ -414,7 +387,7 @@ def write_rdf(graph: nx.MultiDiGraph, path: Path, format: str = "ttl", base: str
     options: dict[str, Any] = {}
     if rdf_format == "json-ld":
         options = {"context": dict(PREFIXES), "auto_compact": True}
-    with _atomic_file(path) as tmp:
+    with atomic_path(path) as tmp:
         rdf.serialize(destination=str(tmp), format=rdf_format, encoding="utf-8", **options)
     return len(rdf)
 
@@ -487,7 +460,7 @@ def generate_graphml(graph: nx.MultiDiGraph) -> Iterator[str]:
 def write_graphml(graph: nx.MultiDiGraph, path: Path) -> None:
     """Write `graph` as GraphML (UTF-8) to `path` atomically; see `generate_graphml`."""
     flat = _graphml_graph(graph)
-    with _atomic_file(path) as tmp:
+    with atomic_path(path) as tmp:
         nx.write_graphml(flat, tmp, encoding="utf-8")
 
 
@@ -508,7 +481,7 @@ def read_graphml(path: Path) -> nx.MultiDiGraph:
 def write_json(graph: nx.MultiDiGraph, path: Path) -> None:
     """Write `graph` as networkx node-link JSON (the format of graph.json) to `path` atomically."""
     data = nx.node_link_data(graph, edges="edges")
-    with _atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, sort_keys=True)
 
 

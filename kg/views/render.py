@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -24,11 +22,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from kg.errors import OutputError
 from kg.views.html import asset_text, script_json, vis_files
 from kg.views.subgraph import ALL_TYPES, find_text, node_label
 
-__all__ = ["TYPE_STYLE", "LARGE_VIEW", "vis_data", "to_pyvis", "render_view", "write_text_atomic"]
+__all__ = ["TYPE_STYLE", "LARGE_VIEW", "vis_data", "to_pyvis", "render_view"]
 
 TYPE_STYLE: dict[str, dict[str, str]] = {
     "Method": {"color": "#3b82f6", "shape": "dot"},
@@ -268,26 +265,3 @@ def _note(sub: nx.MultiDiGraph, left_out: int) -> str:
     if sub.number_of_nodes() > LARGE_VIEW:
         text += "; layout precomputed, physics off"
     return text
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and `os.replace`."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-

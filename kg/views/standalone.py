@@ -12,7 +12,8 @@ from kg.graph import read_graph
 from kg.graph.io import GRAPH_FILE
 from kg.outputs import recover
 from kg.views.paths import page_paths
-from kg.views.render import render_view, write_text_atomic
+from kg.outputs import write_text_atomic
+from kg.views.render import render_view
 from kg.views.subgraph import find_node, neighbourhood, node_label
 
 __all__ = ["ViewReport", "view", "load_graph"]
