@@ -111,6 +111,9 @@ def _summary(report: Any) -> str:
     lines.append(f"  edges             {report.edges}")
     lines.append(f"  extraction        {report.cache_misses} papers extracted ({report.workers} workers), "
                  f"{report.cache_hits} from the cache")
+    if report.warnings:
+        paper, warning = report.warnings[0]
+        lines.append(f"  warnings          {len(report.warnings)} (first: {paper}: {warning}; all in manifest.json)")
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_seconds.items())
     lines.append(f"  time              {timing}")
     return "\n".join(lines)

@@ -39,6 +39,8 @@ DEFAULT_OUT = "kg-out"
 #: Below this many papers extraction runs in-process: starting worker processes would cost more than it saves.
 SMALL_CORPUS = 1000
 _MERGED_EXAMPLES = 20
+# How every record without warnings ends (kg.codec.extraction_to_record puts "warnings" last).
+_NO_WARNINGS = '"warnings": []}'
 
 Progress = Callable[[str, int, int | None], None]
 Extractor = Callable[[Iterable[Paper]], Iterator[PaperExtraction]]
@@ -65,6 +67,7 @@ class BuildReport:
     cache_hits: int = 0
     cache_misses: int = 0
     workers: int = 1
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (the manifest's counts)."""
@@ -82,6 +85,7 @@ class BuildReport:
             "extractor_version": self.extractor_version,
             "extraction_cache": {"hits": self.cache_hits, "misses": self.cache_misses},
             "workers": self.workers,
+            "extraction_warnings": [{"paper": pid, "warning": text} for pid, text in self.warnings],
             "seconds": round(self.seconds, 3),
             "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
         }
@@ -174,6 +178,9 @@ def build(
             with open(tmp / EXTRACTIONS, "w", encoding="utf-8") as fh:
                 for text in _ticking(records, progress, "extract", report.papers, 50):
                     fh.write(text + "\n")
+                    if not text.endswith(_NO_WARNINGS):
+                        record = json.loads(text)
+                        report.warnings.extend((record["id"], w) for w in record.get("warnings", ()))
             if cache is None:
                 report.cache_misses = report.papers
         finally:

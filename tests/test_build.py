@@ -178,3 +178,19 @@ def test_every_command_has_help() -> None:
 def test_python_dash_m_kg_works() -> None:
     result = subprocess.run([sys.executable, "-m", "kg", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "kg, version 0.1.0"
+
+
+def test_extraction_warnings_reach_the_summary(tmp_path: Path, fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.extract
+    from kg.records import PaperExtraction
+
+    real = kg.extract.extract
+
+    def flaky(papers, workers=1):  # type: ignore[no-untyped-def]
+        for x in real(papers, workers=workers):
+            yield PaperExtraction(x.paper_id, x.entities, x.results, x.extractor_version, ("component failed",))
+
+    monkeypatch.setattr(kg.extract, "extract", flaky)
+    report = build([fixtures], tmp_path / "o")
+    assert len(report.warnings) == 4 and report.warnings[0][1] == "component failed"
+    assert read_manifest(tmp_path / "o")["extraction_warnings"][0]["warning"] == "component failed"
