@@ -96,20 +96,25 @@ def record_text(extraction: PaperExtraction) -> str:
 
 def cached_extract(
     papers: Callable[[], Iterable[Paper]],
-    extract: Callable[[Iterable[Paper]], Iterator[PaperExtraction]],
+    extractor: Callable[[int], Callable[[Iterable[Paper]], Iterator[PaperExtraction]]],
     cache: ExtractionCache | None,
+    *,
+    total: int | None = None,
 ) -> Iterator[str]:
     """Yield the extraction record (JSON text) of every paper in order, extracting only what the cache lacks.
 
     `papers` returns a fresh iterator on each call: one pass finds the misses, a second feeds only them to
-    `extract` (which must keep order, as `kg.extract.extract` does) while the main pass copies the hits from
-    the cache verbatim. Worker processes start once, and memory stays flat whatever the mix.
+    the extractor that ``extractor(number of misses)`` returns (so it can size its worker pool; it must keep
+    order, as `kg.extract.extract` does) while the main pass copies the hits from the cache verbatim.
+    Memory stays flat whatever the mix of hits and misses. `total`, the number of papers if known, saves a
+    pass when there is no cache.
     """
     if cache is None:
-        yield from (record_text(x) for x in extract(papers()))
+        count = total if total is not None else sum(1 for _ in papers())
+        yield from (record_text(x) for x in extractor(count)(papers()))
         return
     missing = {paper.id for paper in papers() if not cache.has(paper)}
-    fresh = extract(p for p in papers() if p.id in missing)
+    fresh = extractor(len(missing))(p for p in papers() if p.id in missing)
     for paper in papers():
         if paper.id in missing:
             extraction = next(fresh)

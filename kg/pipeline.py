@@ -36,7 +36,7 @@ from kg.records import Paper, PaperExtraction, Skipped
 __all__ = ["BuildReport", "Progress", "build", "DEFAULT_OUT", "SMALL_CORPUS"]
 
 DEFAULT_OUT = "kg-out"
-#: Below this many papers extraction runs in-process: starting worker processes would cost more than it saves.
+#: Below this many papers to extract, extraction runs in-process: starting workers would cost more than it saves.
 SMALL_CORPUS = 1000
 _MERGED_EXAMPLES = 20
 # How every record without warnings ends (kg.codec.extraction_to_record puts "warnings" last).
@@ -146,7 +146,7 @@ def build(
 ) -> BuildReport:
     """Read every paper under `paths`, extract its entities, build the graph and write it all to `out`.
 
-    `workers` extraction processes run locally (in-process below SMALL_CORPUS papers), or extraction is
+    `workers` extraction processes run locally (in-process below SMALL_CORPUS papers to extract), or it is
     spread over the Dask cluster at `scheduler`; the output is the same either way. With `cache_dir`,
     extractions are cached by paper content and extractor version, so a re-run extracts only new or changed
     papers. `out` is replaced atomically: it holds either the previous build or this one, never a mix.
@@ -165,16 +165,18 @@ def build(
         stage["ingest"] = time.perf_counter() - started
 
         t = time.perf_counter()
-        report.workers = workers if report.papers >= SMALL_CORPUS else 1
-        if scheduler:
-            from kg.distributed import dask_extractor
+        def extractor(count: int) -> Extractor:
+            """Dask when asked; else `workers` processes, or one when there are few papers to extract."""
+            if scheduler:
+                from kg.distributed import dask_extractor
 
-            extractor: Extractor = dask_extractor(scheduler)
-        else:
-            extractor = _local_extractor(report.workers)
+                return dask_extractor(scheduler)
+            report.workers = workers if count >= SMALL_CORPUS else 1
+            return _local_extractor(report.workers)
+
         cache = ExtractionCache(cache_dir, EXTRACTOR_VERSION) if cache_dir is not None else None
         try:
-            records = cached_extract(lambda: read_papers_file(tmp / PAPERS), extractor, cache)
+            records = cached_extract(lambda: read_papers_file(tmp / PAPERS), extractor, cache, total=report.papers)
             with open(tmp / EXTRACTIONS, "w", encoding="utf-8") as fh:
                 for text in _ticking(records, progress, "extract", report.papers, 50):
                     fh.write(text + "\n")
