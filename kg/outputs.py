@@ -11,13 +11,13 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from kg.errors import GraphError, OutputError
 from kg.codec import extraction_from_record, paper_from_dict, paper_to_dict
+from kg.errors import GraphError, OutputError
 from kg.records import Paper, PaperExtraction
 
 __all__ = [
@@ -39,6 +39,8 @@ __all__ = [
     "read_extractions_file",
     "read_records_file",
 ]
+
+T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 PAPERS = "papers.jsonl"
@@ -180,34 +182,29 @@ def read_manifest(graph_dir: Path) -> dict[str, Any]:
         raise GraphError(f"{path}: unreadable manifest: {exc}") from exc
 
 
-def read_papers_file(path: Path) -> Iterator[Paper]:
-    """Yield the papers stored one per line in `path` (a build's papers.jsonl)."""
+def _read_jsonl(path: Path, convert: Callable[[Any], T], what: str) -> Iterator[T]:
+    """Yield `convert` of the JSON object on each line of `path`, naming the line of any corrupt `what`."""
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
             try:
-                yield paper_from_dict(json.loads(line))
+                yield convert(json.loads(line))
             except (ValueError, TypeError, KeyError) as exc:
-                raise GraphError(f"{path}:{number}: corrupt paper record: {exc}") from exc
+                raise GraphError(f"{path}:{number}: corrupt {what}: {exc}") from exc
+
+
+def read_papers_file(path: Path) -> Iterator[Paper]:
+    """Yield the papers stored one per line in `path` (a build's papers.jsonl)."""
+    return _read_jsonl(path, paper_from_dict, "paper record")
 
 
 def read_extractions_file(path: Path) -> Iterator[PaperExtraction]:
     """Yield the extractions stored one per line in `path` (a build's extractions.jsonl)."""
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            try:
-                yield extraction_from_record(json.loads(line))
-            except (ValueError, TypeError, KeyError) as exc:
-                raise GraphError(f"{path}:{number}: corrupt extraction record: {exc}") from exc
+    return _read_jsonl(path, extraction_from_record, "extraction record")
 
 
 def read_records_file(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield the JSON object on each line of `path`, naming the line of any that is corrupt."""
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            try:
-                yield json.loads(line)
-            except ValueError as exc:
-                raise GraphError(f"{path}:{number}: corrupt record: {exc}") from exc
+    """Yield the JSON object on each line of `path` as it is (no conversion to records)."""
+    return _read_jsonl(path, dict, "record")
 
 
 def iter_papers(graph_dir: Path) -> Iterator[Paper]:
