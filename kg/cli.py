@@ -109,7 +109,8 @@ def _summary(report: Any) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in report.entity_counts.items())
     lines.append(f"  nodes             {counts}")
     lines.append(f"  edges             {report.edges}")
-    lines.append(f"  extraction        {report.cache_misses} papers extracted ({report.workers} workers), "
+    where = "on the Dask cluster" if report.workers == 0 else f"{report.workers} worker" + "s" * (report.workers > 1)
+    lines.append(f"  extraction        {report.cache_misses} papers extracted ({where}), "
                  f"{report.cache_hits} from the cache")
     if report.warnings:
         paper, warning = report.warnings[0]

@@ -66,7 +66,7 @@ class BuildReport:
     merged_count: int = 0
     cache_hits: int = 0
     cache_misses: int = 0
-    workers: int = 1
+    workers: int = 1  # local extraction processes; 0 when a Dask cluster extracted
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,6 +170,7 @@ def build(
             if scheduler:
                 from kg.distributed import dask_extractor
 
+                report.workers = 0
                 return dask_extractor(scheduler)
             report.workers = workers if count >= SMALL_CORPUS else 1
             return _local_extractor(report.workers)
