@@ -50,13 +50,15 @@ def _echo(text: str) -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Extraction cache folder (default: $KG_CACHE_DIR or ~/.cache/kg).")
 @click.option("--no-cache", is_flag=True, help="Extract every paper again; neither read nor write the cache.")
+@click.option("--full", is_flag=True,
+              help="Rebuild everything instead of extending the previous build in --out with new input files.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run extraction on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786).")
 @click.option("--max-abstract-chars", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Skip entries whose abstract is longer than this.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: bool, workers: int | None,
-          cache_dir: Path | None, no_cache: bool, scheduler: str | None, max_abstract_chars: int,
+          cache_dir: Path | None, no_cache: bool, full: bool, scheduler: str | None, max_abstract_chars: int,
           quiet: bool) -> None:
     """Read PATHS (files, folders, globs; gzip ok), extract entities, build the graph, write it to --out."""
     import os
@@ -67,7 +69,7 @@ def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: b
     options: dict[str, Any] = {
         "format": input_format, "strict": strict, "workers": workers or os.cpu_count() or 1,
         "cache_dir": None if no_cache else (cache_dir or default_cache_dir()), "scheduler": scheduler,
-        "max_abstract_chars": max_abstract_chars,
+        "max_abstract_chars": max_abstract_chars, "incremental": not full,
     }
     if quiet:
         run_build(paths, out, **options)
@@ -111,7 +113,8 @@ def _summary(report: Any) -> str:
     lines.append(f"  edges             {report.edges}")
     where = "on the Dask cluster" if report.workers == 0 else f"{report.workers} worker" + "s" * (report.workers > 1)
     lines.append(f"  extraction        {report.cache_misses} papers extracted ({where}), "
-                 f"{report.cache_hits} from the cache")
+                 f"{report.cache_hits} from the cache, {report.papers_reused} reused unchanged")
+    lines.append(f"  build             {report.mode}")
     if report.warnings:
         paper, warning = report.warnings[0]
         lines.append(f"  warnings          {len(report.warnings)} (first: {paper}: {warning}; all in manifest.json)")

@@ -36,7 +36,8 @@ def built(tmp_path: Path, fixtures: Path) -> Path:
 
 
 def test_build_writes_every_output(built: Path) -> None:
-    assert sorted(p.name for p in built.iterdir()) == ["extractions.jsonl", "graph.json", "manifest.json", "papers.jsonl"]
+    assert sorted(p.name for p in built.iterdir()) == [".kg-state", "extractions.jsonl", "graph.json", "manifest.json",
+                                                      "papers.jsonl"]
     manifest = read_manifest(built)
     assert manifest["papers"] == 4 and manifest["entries"] == 5 and manifest["duplicates_merged"] == 1
     assert manifest["extractor_version"]
@@ -59,11 +60,12 @@ def test_build_is_deterministic(tmp_path: Path, fixtures: Path) -> None:
 def test_failed_write_keeps_the_previous_output(built: Path, fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = tree_digest(built)
 
-    def explode(records: object, path: Path) -> None:
-        path.write_text('{"half": ')
+    def explode(tmp: Path, *args: object, **kwargs: object) -> None:
+        (tmp / "graph.json").write_text('{"half": ')
         raise OSError("disk full")
 
-    monkeypatch.setattr("kg.pipeline.write_graph_records", explode)
+    monkeypatch.setattr("kg.pipeline.write_graph_stage", explode)
+    monkeypatch.setattr("kg.incremental.write_graph_stage", explode)
     with pytest.raises(OSError, match="disk full"):
         build([fixtures], built)
     assert tree_digest(built) == before
@@ -82,13 +84,13 @@ def test_refuses_to_replace_a_folder_that_is_not_a_build(tmp_path: Path, fixture
 HANGING_BUILD = textwrap.dedent(
     """
     import sys, time
-    import kg.pipeline
-    real = kg.pipeline.write_graph_records
-    def hang(records, path):
-        real(records, path)
+    import kg.incremental, kg.pipeline
+    real = kg.pipeline.write_graph_stage
+    def hang(*args, **kwargs):
+        real(*args, **kwargs)
         open(sys.argv[1], "w").close()
         time.sleep(120)
-    kg.pipeline.write_graph_records = hang
+    kg.pipeline.write_graph_stage = kg.incremental.write_graph_stage = hang
     from kg.cli import main
     sys.exit(main(sys.argv[2:]))
     """

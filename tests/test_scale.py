@@ -54,20 +54,21 @@ def test_cache_reextracts_only_new_papers(tmp_path: Path) -> None:
     cold = build([base], tmp_path / "out", cache_dir=cache)
     assert (cold.cache_hits, cold.cache_misses) == (0, 100)
     extra = write_corpus(tmp_path / "extra.jsonl", 2, seed=7, start=1000)
-    warm = build([base, extra], tmp_path / "out", cache_dir=cache)
+    warm = build([base, extra], tmp_path / "elsewhere", cache_dir=cache)
     assert (warm.cache_hits, warm.cache_misses) == (100, 2)
     build([base, extra], tmp_path / "fresh")
-    assert outputs(tmp_path / "out") == outputs(tmp_path / "fresh")
+    assert outputs(tmp_path / "elsewhere") == outputs(tmp_path / "fresh")
 
 
 def test_new_extractor_version_invalidates_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "cache"
     corpus = write_corpus(tmp_path / "c.jsonl", 10)
     build([corpus], tmp_path / "out", cache_dir=cache)
-    assert build([corpus], tmp_path / "out", cache_dir=cache).cache_hits == 10
+    assert build([corpus], tmp_path / "again", cache_dir=cache).cache_hits == 10
     monkeypatch.setattr(kg.extract, "EXTRACTOR_VERSION", "kg-extract/test-next")
     report = build([corpus], tmp_path / "out", cache_dir=cache)
     assert (report.cache_hits, report.cache_misses) == (0, 10)
+    assert report.mode == "full (extractor_version changed)"
     assert json.loads((tmp_path / "out" / "extractions.jsonl").read_text().splitlines()[0]).get(
         "extractor_version") is not None
 

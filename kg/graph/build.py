@@ -20,7 +20,8 @@ from kg.graph.model import relation_for
 from kg.graph.resolve import Resolution, Signature, resolve_signatures, variant_links
 from kg.records import Paper, PaperExtraction
 
-__all__ = ["NodeRecord", "EdgeRecord", "iter_graph", "build_graph"]
+__all__ = ["NodeRecord", "EdgeRecord", "iter_graph", "build_graph", "signatures_of", "entity_node_records",
+           "variant_edge_records", "paper_records", "paper_node_record"]
 
 NodeRecord = tuple[str, dict[str, Any]]
 EdgeRecord = tuple[str, str, str, dict[str, Any]]
@@ -69,45 +70,78 @@ def _paper_edges(extraction: Record, resolution: Resolution) -> Iterator[EdgeRec
         }
 
 
+def signatures_of(extraction: Record) -> list[Signature]:
+    """The resolution signature of every entity of one extraction record, in order."""
+    return [_signature(e) for e in extraction["entities"]]
+
+
+def entity_node_records(resolution: Resolution, paper_counts: Mapping[str, int]) -> Iterator[NodeRecord]:
+    """The entity nodes, by id, with how many papers name each."""
+    for node_id in sorted(resolution.entities):
+        entity = resolution.entities[node_id]
+        yield node_id, {"type": entity.type, "name": entity.name, "aliases": list(entity.aliases),
+                        "paper_count": paper_counts.get(node_id, 0)}
+
+
+def variant_edge_records(resolution: Resolution) -> Iterator[EdgeRecord]:
+    """VARIANT_OF edges between resolved entities (see `variant_links`)."""
+    for variant, base in variant_links(resolution.entities.values()):
+        yield variant, base, "VARIANT_OF", {"type": "VARIANT_OF"}
+
+
+def paper_records(extraction: Record, resolution: Resolution) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+    """One paper's result nodes and its edges (to entities, to its results, and from results to entities).
+
+    They depend only on the paper's extraction and on the node ids its entities resolved to, which lets an
+    incremental build re-emit exactly the papers whose ids changed.
+    """
+    pid = extraction["id"]
+    nodes: list[NodeRecord] = []
+    edges = list(_paper_edges(extraction, resolution))
+    local = {(e["type"], e["name"]): resolution.assignment[_signature(e)] for e in extraction["entities"]}
+    for index, result in enumerate(extraction["results"]):
+        rid = f"result:{pid}:{index}"
+        confidence = result.get("confidence", 0.5)
+        nodes.append((rid, {"type": "Result", "value": result["value"], "paper": pid, "confidence": confidence}))
+        edges.append((pid, rid, "HAS_RESULT", {
+            "type": "HAS_RESULT", "role": None, "confidence": confidence,
+            "extractor_version": extraction["extractor_version"],
+            "evidence": [result["evidence"]] if result.get("evidence") else [],
+        }))
+        for relation, etype, name in (
+            ("OF_METHOD", "Method", result["method"]),
+            ("ON_DATASET", "Dataset", result.get("dataset")),
+            ("MEASURED_BY", "Metric", result["metric"]),
+        ):
+            target = local.get((etype, name)) if name else None
+            if target:
+                edges.append((rid, target, relation, {"type": relation}))
+    return nodes, edges
+
+
+def paper_node_record(paper: Paper) -> NodeRecord:
+    """The node of one paper."""
+    return paper.id, _paper_attrs(paper)
+
+
 def iter_graph(papers: Iterable[Paper], extractions: Callable[[], Iterable[Record]]) -> Iterator[GraphRecord]:
     """Yield ``("node", (id, attrs))`` and ``("edge", (source, target, relation, attrs))`` records.
 
     `extractions` returns a fresh iterator of extraction records each call (it is read three times). Node
     order: papers, then entities by id, then each paper's results; a node comes before the edges touching it.
     """
-    resolution = resolve_signatures(Counter(_signature(e) for x in extractions() for e in x["entities"]))
+    resolution = resolve_signatures(Counter(s for x in extractions() for s in signatures_of(x)))
     paper_counts: Counter[str] = Counter()
     for extraction in extractions():
-        paper_counts.update({resolution.assignment[_signature(e)] for e in extraction["entities"]})
+        paper_counts.update({resolution.assignment[s] for s in signatures_of(extraction)})
     for paper in papers:
-        yield "node", (paper.id, _paper_attrs(paper))
-    for node_id in sorted(resolution.entities):
-        entity = resolution.entities[node_id]
-        yield "node", (node_id, {"type": entity.type, "name": entity.name, "aliases": list(entity.aliases),
-                                 "paper_count": paper_counts[node_id]})
-    for variant, base in variant_links(resolution.entities.values()):
-        yield "edge", (variant, base, "VARIANT_OF", {"type": "VARIANT_OF"})
+        yield "node", paper_node_record(paper)
+    yield from (("node", node) for node in entity_node_records(resolution, paper_counts))
+    yield from (("edge", edge) for edge in variant_edge_records(resolution))
     for extraction in extractions():
-        pid = extraction["id"]
-        yield from (("edge", edge) for edge in _paper_edges(extraction, resolution))
-        local = {(e["type"], e["name"]): resolution.assignment[_signature(e)] for e in extraction["entities"]}
-        for index, result in enumerate(extraction["results"]):
-            rid = f"result:{pid}:{index}"
-            confidence = result.get("confidence", 0.5)
-            yield "node", (rid, {"type": "Result", "value": result["value"], "paper": pid, "confidence": confidence})
-            yield "edge", (pid, rid, "HAS_RESULT", {
-                "type": "HAS_RESULT", "role": None, "confidence": confidence,
-                "extractor_version": extraction["extractor_version"],
-                "evidence": [result["evidence"]] if result.get("evidence") else [],
-            })
-            for relation, etype, name in (
-                ("OF_METHOD", "Method", result["method"]),
-                ("ON_DATASET", "Dataset", result.get("dataset")),
-                ("MEASURED_BY", "Metric", result["metric"]),
-            ):
-                target = local.get((etype, name)) if name else None
-                if target:
-                    yield "edge", (rid, target, relation, {"type": relation})
+        nodes, edges = paper_records(extraction, resolution)
+        yield from (("node", node) for node in nodes)
+        yield from (("edge", edge) for edge in edges)
 
 
 def build_graph(papers: Iterable[Paper], extractions: Sequence[PaperExtraction]) -> nx.MultiDiGraph:

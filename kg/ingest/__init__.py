@@ -24,6 +24,7 @@ __all__ = [
     "expand_paths",
     "read_file",
     "read_entries",
+    "read_file_entries",
     "dedupe",
     "Deduper",
     "merge_papers",
@@ -69,15 +70,26 @@ def read_entries(
     A path that does not exist always raises.
     """
     for path in expand_paths(paths):
-        try:
-            for item in read_file(path, format=format, max_abstract_chars=max_abstract_chars):
-                if strict and isinstance(item, Skipped):
-                    raise InputError(item.reason, path=item.source.path, line=item.source.line)
-                yield item
-        except InputError as exc:
-            if strict:
-                raise
-            yield Skipped(Source(str(path), exc.line or 0), exc.message)
+        yield from read_file_entries(path, format=format, strict=strict, max_abstract_chars=max_abstract_chars)
+
+
+def read_file_entries(
+    path: Path,
+    *,
+    format: str | None = None,
+    strict: bool = False,
+    max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
+) -> Iterator[Paper | Skipped]:
+    """The entries of one file as `read_entries` yields them (an unreadable file becomes one Skipped)."""
+    try:
+        for item in read_file(path, format=format, max_abstract_chars=max_abstract_chars):
+            if strict and isinstance(item, Skipped):
+                raise InputError(item.reason, path=item.source.path, line=item.source.line)
+            yield item
+    except InputError as exc:
+        if strict:
+            raise
+        yield Skipped(Source(str(path), exc.line or 0), exc.message)
 
 
 def read_papers(

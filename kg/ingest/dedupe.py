@@ -40,12 +40,36 @@ def _digest(text: str) -> bytes:
 class Deduper:
     """Assigns each entry to a slot (one per distinct paper) and remembers what duplicates add."""
 
-    def __init__(self) -> None:
-        self._by_title: dict[bytes, int] = {}
-        self._by_arxiv: dict[str, int] = {}
+    def __init__(self, *, by_title: dict[bytes, int] | None = None, by_arxiv: dict[str, int] | None = None,
+                 slots: int = 0) -> None:
+        """A fresh Deduper, or (with the keys and slot count of an earlier one) one that continues it."""
+        self._by_title: dict[bytes, int] = by_title if by_title is not None else {}
+        self._by_arxiv: dict[str, int] = by_arxiv if by_arxiv is not None else {}
         self._extra: dict[int, Paper] = {}
-        self.slots = 0
+        self.slots = slots
         self.entries = 0
+
+    @staticmethod
+    def title_digest(title: str) -> bytes:
+        """The 12-byte key of a title (its normalized form, hashed)."""
+        return _digest(title_key(title))
+
+    def keys(self) -> tuple[dict[bytes, int], dict[str, int]]:
+        """The title and arXiv-id keys seen so far, each with its slot (to continue in a later run)."""
+        return self._by_title, self._by_arxiv
+
+    def lookup(self, paper: Paper) -> int | None:
+        """The slot `paper` would join, or None if it is a paper not seen yet."""
+        slot = self._by_arxiv.get(paper.arxiv_id) if paper.arxiv_id else None
+        return slot if slot is not None else self._by_title.get(_digest(title_key(paper.title)))
+
+    def merged_slots(self) -> list[int]:
+        """The slots of papers seen more than once, in order."""
+        return sorted(self._extra)
+
+    def extra(self, slot: int) -> Paper | None:
+        """What later occurrences add to the paper in `slot` (merged), or None if it was seen once."""
+        return self._extra.get(slot)
 
     def add(self, paper: Paper) -> bool:
         """Record `paper`; True when it is the first occurrence of its paper (the caller keeps it)."""
