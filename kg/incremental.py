@@ -15,20 +15,20 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from kg.codec import paper_from_dict, paper_to_dict
 from kg.graph.build import signatures_of
 from kg.graph.io import GRAPH_FILE
-from kg.graph.stage import PAPER_SECTIONS, PreviousGraph, SignatureTable, paper_counts, segments, write_graph_stage
+from kg.graph.stage import PreviousGraph, SignatureTable, paper_counts, segments, write_graph_stage
 from kg.graph.writer import Section
 from kg.ingest import Deduper, read_file_entries
 from kg.ingest.dedupe import merge_papers
 from kg.outputs import EXTRACTIONS, MANIFEST, PAPERS
 from kg.records import Paper, Skipped, Source
-from kg.state import BuildState, FileRecord, file_digest, load_state
+from kg.state import BuildState, FileRecord, file_digest, load_state, output_sizes
 
 if TYPE_CHECKING:
     from kg.cache import ExtractionCache
@@ -71,7 +71,7 @@ def _check_inputs(previous: BuildState, files: Sequence[Path]) -> tuple[list[int
     return mapping, records
 
 
-def _read_chunk(fh: Any, start: int, length: int) -> bytes:
+def _read_chunk(fh: BinaryIO, start: int, length: int) -> bytes:
     fh.seek(start)
     return fh.read(length)
 
@@ -104,6 +104,8 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
     previous = load_state(out)
     if previous is None:
         raise FullBuildNeeded("the previous build left no usable state")
+    if previous.output_sizes != output_sizes(out):
+        raise FullBuildNeeded("the previous outputs were changed after it was built")
     if previous.settings != settings:
         changed = sorted(k for k in settings if previous.settings.get(k) != settings[k])
         raise FullBuildNeeded(f"{', '.join(changed)} changed")

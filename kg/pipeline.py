@@ -221,7 +221,8 @@ def _state(settings: dict[str, Any], files: list[FileRecord], table: SignatureTa
     return BuildState(
         settings=settings, files=files, signatures=table.signatures,
         signature_counts=np.array(table.counts, dtype=np.int64),
-        signature_nodes=[resolution.assignment.get(s) if c > 0 else None for s, c in zip(table.signatures, table.counts)],
+        signature_nodes=[resolution.assignment.get(s) if c > 0 else None
+                         for s, c in zip(table.signatures, table.counts)],
         paper_file=paper_file, sig_ptr=ptr, sig_ids=ids,
         chunk_starts={**{k: v[0] for k, v in ranges.items()}, **written.starts},
         chunk_lengths={**{k: v[1] for k, v in ranges.items()}, **written.lengths},
@@ -311,8 +312,8 @@ def build(
             if cache is not None and incremental:
                 report = BuildReport(out=str(out), extractor_version=EXTRACTOR_VERSION)
                 try:
-                    state = incremental_build(out, files, tmp, report, settings, _extractor_factory(report, workers, scheduler),
-                                              cache, progress)
+                    state = incremental_build(out, files, tmp, report, settings,
+                                              _extractor_factory(report, workers, scheduler), cache, progress)
                 except FullBuildNeeded as why:
                     for leftover in tmp.iterdir():
                         shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()

@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 
 __all__ = ["STATE_DIR", "STATE_VERSION", "BuildState", "FileRecord", "file_digest", "load_state", "save_state",
-           "CHUNK_SECTIONS"]
+           "output_sizes", "CHUNK_SECTIONS", "OUTPUT_FILES"]
 
 STATE_DIR = ".kg-state"
 STATE_VERSION = 1
 #: The per-paper chunk sections: the two JSON Lines outputs and graph.json's per-paper sections.
 CHUNK_SECTIONS = ("papers", "extractions", "paper_nodes", "result_nodes", "paper_edges")
+OUTPUT_FILES = ("papers.jsonl", "extractions.jsonl", "graph.json")
 
 
 def file_digest(path: Path) -> str:
@@ -64,10 +65,16 @@ class BuildState:
     title_slots: np.ndarray
     arxiv_keys: list[str]
     arxiv_slots: list[int]
+    output_sizes: dict[str, int] = field(default_factory=dict)  # as saved; checked before reusing the outputs
 
     @property
     def papers(self) -> int:
         return len(self.paper_file)
+
+
+def output_sizes(folder: Path) -> dict[str, int]:
+    """Sizes of the outputs whose byte ranges the state records (to notice outputs changed since)."""
+    return {name: (folder / name).stat().st_size for name in OUTPUT_FILES if (folder / name).exists()}
 
 
 def save_state(folder: Path, state: BuildState) -> None:
@@ -82,6 +89,7 @@ def save_state(folder: Path, state: BuildState) -> None:
         "bases": state.bases,
         "arxiv_keys": state.arxiv_keys,
         "arxiv_slots": state.arxiv_slots,
+        "output_sizes": output_sizes(folder),
     }
     (root / "state.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     with open(root / "signatures.jsonl", "w", encoding="utf-8") as fh:
@@ -137,6 +145,7 @@ def load_state(folder: Path) -> BuildState | None:
             title_slots=arrays["title_slots"],
             arxiv_keys=meta["arxiv_keys"],
             arxiv_slots=meta["arxiv_slots"],
+            output_sizes=meta["output_sizes"],
         )
     except (KeyError, TypeError):
         return None

@@ -139,6 +139,7 @@ def test_new_papers_that_change_resolution_relink_old_papers(tmp_path: Path, cac
     ("version", "full (extractor_version changed)"),
     ("limit", "full (max_abstract_chars changed)"),
     ("state", "full (the previous build left no usable state)"),
+    ("edited", "full (the previous outputs were changed after it was built)"),
     ("repeat", "full ({first} repeats a paper of a later input)"),
 ])
 def test_what_cannot_be_extended_is_built_in_full(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
@@ -161,6 +162,9 @@ def test_what_cannot_be_extended_is_built_in_full(tmp_path: Path, cache: Path, m
         limit = 10_000
     elif change == "state":
         (out / STATE_DIR / "index.npz").write_bytes(b"not numpy")
+    elif change == "edited":
+        with open(out / "graph.json", "a", encoding="utf-8") as fh:
+            fh.write(" ")
     elif change == "repeat":
         inputs = [write(first, papers(22, 1)), base, extra]
     report = build(inputs, out, cache_dir=cache, max_abstract_chars=limit)
@@ -195,3 +199,25 @@ def test_no_cache_builds_in_full_and_the_summary_says_how(tmp_path: Path, capsys
     write(tmp_path / "b.jsonl", papers(9, 1))
     assert main(["build", str(base), str(tmp_path / "b.jsonl"), "--out", str(out)]) == 0
     assert "incremental (1 new file, 1 papers new or changed, 0 re-linked)" in capsys.readouterr().out
+
+
+def test_paper_counts_count_each_paper_once_across_blocks() -> None:
+    from collections import Counter
+
+    from kg.graph.stage import SignatureTable, paper_counts, table_from_records
+
+    def entity(name: str, mention: str) -> dict:
+        return {"type": "Method", "name": name, "mentions": [mention]}
+
+    records = [{"entities": [entity("Transformer", "Transformer"), entity("Transformers", "transformers")]},
+               {"entities": []},
+               {"entities": [entity("BERT", "BERT")]},
+               {"entities": [entity("Transformer", "Transformer"), entity("BERT", "BERT")]}]
+    table = SignatureTable()
+    ptr, ids = table_from_records(records, table)
+    resolution = table.resolve()
+    expected = Counter(n for r in records for n in {resolution.assignment[(e["type"], e["name"], tuple(e["mentions"]))]
+                                                    for e in r["entities"]})
+    assert expected == Counter({"method:transformer": 2, "method:bert": 2})
+    for block in (1, 2, 3, 100):
+        assert paper_counts(resolution, table, ptr, ids, block=block) == expected

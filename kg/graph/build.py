@@ -1,10 +1,10 @@
 """Build the graph from papers and their extractions, after entity resolution.
 
-`iter_graph` yields the graph's nodes and edges as plain records, reading the extraction records (the JSON
-form of `kg.codec.extraction_to_record`, as stored in extractions.jsonl) in three passes (signatures to
-resolve, paper counts, then edges), so that a corpus of millions streams through with memory bounded by its
-vocabulary. `build_graph` collects those records into networkx; the build writes them to disk as they come
-(`kg.graph.io.write_graph_records`): one logic, two sinks.
+The pieces (`paper_node_record`, `entity_node_records`, `variant_edge_records`, `paper_records`) turn
+extraction records (the JSON form of `kg.codec.extraction_to_record`, as stored in extractions.jsonl) and a
+`Resolution` into node and edge records. `iter_graph` chains them over a corpus and `build_graph` collects
+the result into networkx; `kg build` writes the same pieces to graph.json paper by paper
+(`kg.graph.stage`), so an incremental build can re-emit only some papers: one logic, two sinks.
 """
 
 from __future__ import annotations

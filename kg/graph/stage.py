@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -28,7 +29,8 @@ from kg.graph.io import GRAPH_FILE
 from kg.graph.resolve import Resolution, Signature, resolve_signatures
 from kg.graph.writer import GRAPH_HEAD, GRAPH_MIDDLE, GRAPH_TAIL, Chunks, Section, edge_json, node_json
 
-__all__ = ["SignatureTable", "GraphWritten", "segments", "paper_counts", "write_graph_stage", "PAPER_SECTIONS"]
+__all__ = ["SignatureTable", "GraphWritten", "PreviousGraph", "segments", "paper_counts", "write_graph_stage",
+           "table_from_records", "PAPER_SECTIONS"]
 
 #: The sections of graph.json written one chunk per paper.
 PAPER_SECTIONS = ("paper_nodes", "result_nodes", "paper_edges")
@@ -90,17 +92,24 @@ def segments(src: np.ndarray, regenerate: np.ndarray) -> Iterator[tuple[int, int
         yield run_start, positions, True
 
 
-def paper_counts(resolution: Resolution, table: SignatureTable, ptr: np.ndarray, ids: np.ndarray) -> dict[str, int]:
-    """How many papers name each entity, from every paper's signature indices (``ids[ptr[p]:ptr[p+1]]``)."""
+def paper_counts(resolution: Resolution, table: SignatureTable, ptr: np.ndarray, ids: np.ndarray, *,
+                 block: int = 100_000) -> dict[str, int]:
+    """How many papers name each entity, from every paper's signature indices (``ids[ptr[p]:ptr[p+1]]``),
+    `block` papers at a time so the temporary arrays stay small whatever the corpus."""
     names = sorted(resolution.entities)
     if not names or len(ids) == 0:
         return {}
     number = {name: i for i, name in enumerate(names)}
     node_of = np.array([number.get(resolution.assignment.get(s, ""), -1) for s in table.signatures], dtype=np.int64)
-    papers = np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(ptr))
-    pairs = np.sort(papers * len(names) + node_of[ids])  # sorting beats np.unique's hashing here
-    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
-    counts = np.bincount(pairs % len(names), minlength=len(names))
+    counts = np.zeros(len(names), dtype=np.int64)
+    for first in range(0, len(ptr) - 1, block):
+        last = min(first + block, len(ptr) - 1)
+        lo, hi = int(ptr[first]), int(ptr[last])
+        papers = np.repeat(np.arange(first, last, dtype=np.int64), np.diff(ptr[first:last + 1]))
+        pairs = np.sort(papers * len(names) + node_of[ids[lo:hi]])  # sorting beats np.unique's hashing here
+        if len(pairs):
+            pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+            counts += np.bincount(pairs % len(names), minlength=len(names))
     return {name: int(c) for name, c in zip(names, counts)}
 
 
@@ -130,7 +139,7 @@ class PreviousGraph:
     results: np.ndarray
 
 
-def _read(fh, start: int, length: int) -> bytes:  # type: ignore[no-untyped-def]
+def _read(fh: BinaryIO, start: int, length: int) -> bytes:
     fh.seek(start)
     return fh.read(length)
 
@@ -193,7 +202,7 @@ def write_graph_stage(
                 nodes.add([node_json(*node)], record=False)
                 node_types[node[1]["type"]] = node_types.get(node[1]["type"], 0) + 1
                 entities += 1
-            spooled: dict[int, tuple[int, int]] = {}
+            spooled = np.zeros((n, 2), dtype=np.int64)  # where each generated paper's edges wait in the spool
             for start, end, copy in segments(src, regenerate_edges):
                 if copy:
                     copy_run(nodes, "result_nodes", start, end)
@@ -224,8 +233,7 @@ def write_graph_stage(
                 if copy:
                     copy_run(links, "paper_edges", start, end)
                     continue
-                offset, length = spooled[start]
-                text = _read(spool, offset, length).decode("utf-8")
+                text = _read(spool, int(spooled[start, 0]), int(spooled[start, 1])).decode("utf-8")
                 links.add([text] if text else [], chunks=chunks["paper_edges"])
             fh.write(GRAPH_TAIL)
     finally:
@@ -242,7 +250,7 @@ def write_graph_stage(
     )
 
 
-def table_from_records(records: Iterable[dict], table: SignatureTable) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+def table_from_records(records: Iterable[dict[str, Any]], table: SignatureTable) -> tuple[np.ndarray, np.ndarray]:
     """Count the signatures of every extraction record into `table`; returns each paper's indices (CSR)."""
     from array import array
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from array import array
 from collections.abc import Sequence
 from typing import Any, BinaryIO
 
@@ -58,24 +59,33 @@ def copy_range(src: BinaryIO, dst: BinaryIO, start: int, length: int) -> None:
 
 
 class Chunks:
-    """Start and length of every paper's chunk in one section of an output, in paper order."""
+    """Start and length of every paper's chunk in one section of an output, in paper order (compact: single
+    chunks collect in machine-int arrays, copied runs arrive as numpy arrays)."""
 
     def __init__(self) -> None:
-        self.starts: list[np.ndarray] = []
-        self.lengths: list[np.ndarray] = []
+        self._pieces: list[tuple[np.ndarray, np.ndarray]] = []
+        self._starts = array("q")
+        self._lengths = array("q")
 
     def append(self, start: int, length: int) -> None:
-        self.starts.append(np.array([start], dtype=np.int64))
-        self.lengths.append(np.array([length], dtype=np.int64))
+        self._starts.append(start)
+        self._lengths.append(length)
 
     def extend(self, starts: np.ndarray, lengths: np.ndarray) -> None:
-        self.starts.append(starts.astype(np.int64))
-        self.lengths.append(lengths.astype(np.int64))
+        self._flush()
+        self._pieces.append((starts.astype(np.int64), lengths.astype(np.int64)))
+
+    def _flush(self) -> None:
+        if self._starts:
+            self._pieces.append((np.frombuffer(self._starts, dtype=np.int64).copy(),
+                                 np.frombuffer(self._lengths, dtype=np.int64).copy()))
+            self._starts, self._lengths = array("q"), array("q")
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if not self.starts:
+        self._flush()
+        if not self._pieces:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return np.concatenate(self.starts), np.concatenate(self.lengths)
+        return (np.concatenate([p[0] for p in self._pieces]), np.concatenate([p[1] for p in self._pieces]))
 
 
 class Section:
