@@ -74,3 +74,25 @@ def test_mangled_latex_is_repaired_and_original_kept(corpus_dir: Path) -> None:
     assert not [p.id for p in papers if re.search(r"\dtimes\b|\dtimes\d|[a-z]x201[34][a-z]|\\%", p.abstract)]
     repaired = [p for p in papers if p.abstract_raw and "times" in p.abstract_raw and "\u00d7" in p.abstract]
     assert repaired, "expected some 'times' repairs in the corpus"
+
+
+def test_adding_the_last_dump_extends_the_build_as_a_full_build_would(corpus_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from kg.pipeline import build
+
+    files = sorted(corpus_dir.glob("*.txt"))
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for path in files[:-1]:
+        shutil.copy(path, folder / path.name)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build([folder], out, cache_dir=cache)
+    shutil.copy(files[-1], folder / files[-1].name)
+    report = build([folder], out, cache_dir=cache)
+    assert report.mode.startswith("incremental (1 new file, ")
+    assert report.papers == 708 and report.duplicates_merged == 37
+    full = build([folder], tmp_path / "full")
+    for name in ("papers.jsonl", "extractions.jsonl", "graph.json"):
+        assert (out / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), name
+    assert report.entity_counts == full.entity_counts and report.edges == full.edges
