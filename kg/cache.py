@@ -44,7 +44,9 @@ class ExtractionCache:
         self.path = Path(folder) / CACHE_FILE
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path)
+            # One thread at a time, but not always the one that opened it (an incremental build extracts in
+            # a background thread while the main one copies).
+            self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, record TEXT NOT NULL)")

@@ -12,9 +12,11 @@ the same inputs writes. Anything else raises FullBuildNeeded with the reason, an
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from queue import Queue
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
@@ -77,8 +79,9 @@ def _read_chunk(fh: BinaryIO, start: int, length: int) -> bytes:
 
 
 def _splice_lines(path: Path, old_path: Path, previous: BuildState, section: str, src: np.ndarray,
-                  regenerate: np.ndarray, fresh: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Write a JSON Lines output: runs of unchanged lines copied from the previous build, the rest from `fresh`."""
+                  regenerate: np.ndarray, fresh: Iterator[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Write a JSON Lines output: runs of unchanged lines copied from the previous build, and the next line of
+    `fresh` at each position to regenerate (in position order)."""
     starts, lengths = previous.chunk_starts[section], previous.chunk_lengths[section]
     with open(path, "wb") as fh, open(old_path, "rb") as old:
         out = Section(fh, separator=None)
@@ -87,8 +90,35 @@ def _splice_lines(path: Path, old_path: Path, previous: BuildState, section: str
                 a, b = int(src[start]), int(src[end - 1]) + 1
                 out.copy(old, 0, starts[a:b], lengths[a:b])
             else:
-                out.add([fresh[start]])
+                out.add([next(fresh)])
     return out.chunks.arrays()
+
+
+def _in_background(items: Iterator[str]) -> Iterator[str]:
+    """Start producing `items` in a second thread now, and return an iterator over them: the extraction
+    workers run while this thread copies the unchanged runs of the previous build (a copy releases the GIL)."""
+    done = object()
+    queue: Queue[object] = Queue()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                queue.put(item)
+            queue.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            queue.put(exc)
+
+    worker = threading.Thread(target=produce, name="kg-extract-new", daemon=True)
+    worker.start()
+
+    def consume() -> Iterator[str]:
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+        worker.join()
+
+    return consume()
 
 
 def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildReport, settings: dict[str, Any],
@@ -179,16 +209,23 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
                 papers[int(slot_position[slot])] = merge_papers(paper_from_dict(json.loads(line)), extra)
                 regenerate[slot_position[slot]] = True
     order = sorted(papers)
+    # Extract the new and changed papers only, while the unchanged papers and extractions are copied.
+    extracted = _in_background(cache_extract([papers[p] for p in order], extractor, cache, progress))
     paper_ranges = _splice_lines(tmp / PAPERS, out / PAPERS, previous, "papers", src, regenerate,
-                                 {p: json.dumps(paper_to_dict(papers[p]), ensure_ascii=False) for p in order})
+                                 (json.dumps(paper_to_dict(papers[p]), ensure_ascii=False) for p in order))
     stage["ingest"] = time.perf_counter() - t
-
-    # Extract the new and changed papers only.
     t = time.perf_counter()
-    listed = [papers[p] for p in order]
-    texts = dict(zip(order, cache_extract(listed, extractor, cache, progress)))
+    texts: dict[int, str] = {}
+
+    def collected() -> Iterator[str]:
+        for p, text in zip(order, extracted):
+            texts[p] = text
+            yield text
+
     extraction_ranges = _splice_lines(tmp / EXTRACTIONS, out / EXTRACTIONS, previous, "extractions", src, regenerate,
-                                      texts)
+                                      collected())
+    if len(texts) != len(order):
+        raise RuntimeError(f"{len(order)} papers to extract, {len(texts)} extractions came back")
     stage["extract"] = time.perf_counter() - t
 
     # Resolution on the updated signature counts; papers whose entities moved get new edges.

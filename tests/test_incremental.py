@@ -221,3 +221,27 @@ def test_paper_counts_count_each_paper_once_across_blocks() -> None:
     assert expected == Counter({"method:transformer": 2, "method:bert": 2})
     for block in (1, 2, 3, 100):
         assert paper_counts(resolution, table, ptr, ids, block=block) == expected
+
+
+def test_extraction_failure_during_an_incremental_build_keeps_the_previous_build(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.pipeline
+    from kg.errors import ExtractionError
+
+    base = write(tmp_path / "a.jsonl", papers(0, 10))
+    out = tmp_path / "out"
+    build([base], out, cache_dir=cache)
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+
+    def broken(workers: int):  # type: ignore[no-untyped-def]
+        def run(items):  # type: ignore[no-untyped-def]
+            raise ExtractionError("the extractor broke")
+            yield  # a generator, like the real extractor
+
+        return run
+
+    monkeypatch.setattr(kg.pipeline, "_local_extractor", broken)
+    with pytest.raises(ExtractionError, match="the extractor broke"):
+        build([base, write(tmp_path / "b.jsonl", papers(50, 2))], out, cache_dir=cache)
+    assert before == {name: (out / name).read_bytes() for name in OUTPUTS}
+    assert not list(tmp_path.glob(".out.tmp-*"))
