@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from queue import Queue
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from kg.codec import paper_from_dict, paper_to_dict
 from kg.graph.build import signatures_of
 from kg.graph.io import GRAPH_FILE
 from kg.graph.stage import PreviousGraph, SignatureTable, paper_counts, segments, write_graph_stage
-from kg.graph.writer import Section
+from kg.graph.writer import Section, read_range
 from kg.ingest import Deduper, read_file_entries
 from kg.ingest.dedupe import merge_papers
 from kg.outputs import EXTRACTIONS, MANIFEST, PAPERS
@@ -71,11 +71,6 @@ def _check_inputs(previous: BuildState, files: Sequence[Path]) -> tuple[list[int
             records.append(FileRecord(str(path), size, file_digest(path)))
         mapping.append(index)
     return mapping, records
-
-
-def _read_chunk(fh: BinaryIO, start: int, length: int) -> bytes:
-    fh.seek(start)
-    return fh.read(length)
 
 
 def _splice_lines(path: Path, old_path: Path, previous: BuildState, section: str, src: np.ndarray,
@@ -202,7 +197,7 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
     if changed_old:
         with open(out / PAPERS, "rb") as fh:
             for slot in changed_old:
-                line = _read_chunk(fh, int(previous.chunk_starts["papers"][slot]),
+                line = read_range(fh, int(previous.chunk_starts["papers"][slot]),
                                    int(previous.chunk_lengths["papers"][slot]))
                 extra = deduper.extra(slot)
                 assert extra is not None
@@ -284,11 +279,11 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
             report.skipped.extend(skipped_new.get(position, []))
     with open(tmp / PAPERS, "rb") as fh:
         for p in np.flatnonzero(flags & 2)[:20].tolist():
-            report.merged_papers.append(paper_from_dict(json.loads(_read_chunk(fh, int(paper_ranges[0][p]),
+            report.merged_papers.append(paper_from_dict(json.loads(read_range(fh, int(paper_ranges[0][p]),
                                                                                 int(paper_ranges[1][p])))))
     with open(tmp / EXTRACTIONS, "rb") as fh:
         for p in np.flatnonzero(flags & 1).tolist():
-            text = _read_chunk(fh, int(extraction_ranges[0][p]), int(extraction_ranges[1][p])).decode("utf-8")
+            text = read_range(fh, int(extraction_ranges[0][p]), int(extraction_ranges[1][p])).decode("utf-8")
             report.warnings.extend(_warnings_of(text.rstrip("\n")))
     new_files = sum(1 for m in mapping if m < 0)
     report.mode = (f"incremental ({new_files} new file{'s' * (new_files != 1)}, {len(order)} papers new or "

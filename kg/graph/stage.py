@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from kg.graph.build import (
 )
 from kg.graph.io import GRAPH_FILE
 from kg.graph.resolve import Resolution, Signature, resolve_signatures
-from kg.graph.writer import GRAPH_HEAD, GRAPH_MIDDLE, GRAPH_TAIL, Chunks, Section, edge_json, node_json
+from kg.graph.writer import GRAPH_HEAD, GRAPH_MIDDLE, GRAPH_TAIL, Chunks, Section, edge_json, node_json, read_range
 
 __all__ = ["SignatureTable", "GraphWritten", "PreviousGraph", "segments", "paper_counts", "write_graph_stage",
            "table_from_records", "PAPER_SECTIONS"]
@@ -122,7 +122,6 @@ class GraphWritten:
     bases: dict[str, int]
     edges: np.ndarray
     results: np.ndarray
-    nodes: int
     edge_total: int
     node_types: dict[str, int]
 
@@ -137,11 +136,6 @@ class PreviousGraph:
     lengths: dict[str, np.ndarray]
     edges: np.ndarray
     results: np.ndarray
-
-
-def _read(fh: BinaryIO, start: int, length: int) -> bytes:
-    fh.seek(start)
-    return fh.read(length)
 
 
 def write_graph_stage(
@@ -194,14 +188,12 @@ def write_graph_stage(
                 if copy:
                     copy_run(nodes, "paper_nodes", start, end)
                     continue
-                paper = paper_from_dict(json.loads(_read(papers, int(paper_ranges[0][start]),
+                paper = paper_from_dict(json.loads(read_range(papers, int(paper_ranges[0][start]),
                                                          int(paper_ranges[1][start]))))
                 nodes.add([node_json(*paper_node_record(paper))], chunks=chunks["paper_nodes"])
-            entities = 0
             for node in entity_node_records(resolution, counts):
                 nodes.add([node_json(*node)], record=False)
                 node_types[node[1]["type"]] = node_types.get(node[1]["type"], 0) + 1
-                entities += 1
             spooled = np.zeros((n, 2), dtype=np.int64)  # where each generated paper's edges wait in the spool
             for start, end, copy in segments(src, regenerate_edges):
                 if copy:
@@ -209,7 +201,7 @@ def write_graph_stage(
                     results[start:end] = previous.results[src[start]:src[end - 1] + 1]  # type: ignore[union-attr]
                     edges[start:end] = previous.edges[src[start]:src[end - 1] + 1]  # type: ignore[union-attr]
                     continue
-                record = json.loads(_read(extractions, int(extraction_ranges[0][start]),
+                record = json.loads(read_range(extractions, int(extraction_ranges[0][start]),
                                           int(extraction_ranges[1][start])))
                 result_nodes, paper_edges = paper_records(record, resolution)
                 if regenerate_nodes[start]:
@@ -233,7 +225,7 @@ def write_graph_stage(
                 if copy:
                     copy_run(links, "paper_edges", start, end)
                     continue
-                text = _read(spool, int(spooled[start, 0]), int(spooled[start, 1])).decode("utf-8")
+                text = read_range(spool, int(spooled[start, 0]), int(spooled[start, 1])).decode("utf-8")
                 links.add([text] if text else [], chunks=chunks["paper_edges"])
             fh.write(GRAPH_TAIL)
     finally:
@@ -246,7 +238,7 @@ def write_graph_stage(
         starts={name: arrays[name][0] for name in PAPER_SECTIONS},
         lengths={name: arrays[name][1] for name in PAPER_SECTIONS},
         bases=bases, edges=edges, results=results,
-        nodes=n + entities + int(results.sum()), edge_total=variants + int(edges.sum()), node_types=node_types,
+        edge_total=variants + int(edges.sum()), node_types=node_types,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-__all__ = ["Chunks", "Section", "node_json", "edge_json", "copy_range", "GRAPH_HEAD", "GRAPH_MIDDLE",
+__all__ = ["Chunks", "Section", "node_json", "edge_json", "copy_range", "read_range", "GRAPH_HEAD", "GRAPH_MIDDLE",
            "GRAPH_TAIL"]
 
 GRAPH_HEAD = b'{"directed": true, "multigraph": true, "graph": {}, "nodes": ['
@@ -33,6 +33,12 @@ def edge_json(source: str, target: str, key: str, attrs: dict[str, Any]) -> str:
     """One edge as node-link JSON (keys sorted, UTF-8 kept)."""
     return json.dumps({**attrs, "source": source, "target": target, "key": key}, ensure_ascii=False,
                       sort_keys=True)
+
+
+def read_range(fh: BinaryIO, start: int, length: int) -> bytes:
+    """The `length` bytes of `fh` from `start` (one recorded chunk)."""
+    fh.seek(start)
+    return fh.read(length)
 
 
 def copy_range(src: BinaryIO, dst: BinaryIO, start: int, length: int) -> None:
