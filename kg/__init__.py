@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from kg.graph import build_graph, read_graph
     from kg.graph.stats import graph_stats
     from kg.ingest import read_entries, read_papers
-    from kg.pipeline import build
+    from kg.builder import build
     from kg.stores import export
     from kg.stores.cypher import cypher
     from kg.stores.neo4j import push
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from kg.views import site, view
 
 _LAZY = {
-    "build": ("kg.pipeline", "build"),
+    "build": ("kg.builder", "build"),
     "read_papers": ("kg.ingest", "read_papers"),
     "read_entries": ("kg.ingest", "read_entries"),
     "extract": ("kg.extract", "extract"),

@@ -63,8 +63,8 @@ def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: b
     """Read PATHS (files, folders, globs; gzip ok), extract entities, build the graph, write it to --out."""
     import os
 
-    from kg.cache import default_cache_dir
-    from kg.pipeline import build as run_build
+    from kg.builder.cache import default_cache_dir
+    from kg.builder import build as run_build
 
     options: dict[str, Any] = {
         "format": input_format, "strict": strict, "workers": workers or os.cpu_count() or 1,

@@ -56,7 +56,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="kg-bench-"))
     graph_dir = args.graph
     if graph_dir is None:
-        from kg.pipeline import build
+        from kg.builder import build
 
         graph_dir = work / "kg-out"
         build([args.corpus], graph_dir)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from kg.cli import cli, main
 from kg.errors import OutputError
 from kg.outputs import iter_papers, read_manifest
-from kg.pipeline import build
+from kg.builder import build
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -64,8 +64,8 @@ def test_failed_write_keeps_the_previous_output(built: Path, fixtures: Path, mon
         (tmp / "graph.json").write_text('{"half": ')
         raise OSError("disk full")
 
-    monkeypatch.setattr("kg.pipeline.write_graph_stage", explode)
-    monkeypatch.setattr("kg.incremental.write_graph_stage", explode)
+    monkeypatch.setattr("kg.builder.full.write_graph_stage", explode)
+    monkeypatch.setattr("kg.builder.incremental.write_graph_stage", explode)
     with pytest.raises(OSError, match="disk full"):
         build([fixtures], built)
     assert tree_digest(built) == before
@@ -84,13 +84,13 @@ def test_refuses_to_replace_a_folder_that_is_not_a_build(tmp_path: Path, fixture
 HANGING_BUILD = textwrap.dedent(
     """
     import sys, time
-    import kg.incremental, kg.pipeline
-    real = kg.pipeline.write_graph_stage
+    import kg.builder.full, kg.builder.incremental
+    real = kg.builder.full.write_graph_stage
     def hang(*args, **kwargs):
         real(*args, **kwargs)
         open(sys.argv[1], "w").close()
         time.sleep(120)
-    kg.pipeline.write_graph_stage = kg.incremental.write_graph_stage = hang
+    kg.builder.full.write_graph_stage = kg.builder.incremental.write_graph_stage = hang
     from kg.cli import main
     sys.exit(main(sys.argv[2:]))
     """

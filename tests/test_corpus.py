@@ -79,7 +79,7 @@ def test_mangled_latex_is_repaired_and_original_kept(corpus_dir: Path) -> None:
 def test_adding_the_last_dump_extends_the_build_as_a_full_build_would(corpus_dir: Path, tmp_path: Path) -> None:
     import shutil
 
-    from kg.pipeline import build
+    from kg.builder import build
 
     files = sorted(corpus_dir.glob("*.txt"))
     folder = tmp_path / "dumps"

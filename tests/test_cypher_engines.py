@@ -55,7 +55,7 @@ def test_example_queries_identical_on_both_engines(neo4j: LocalNeo4j, tmp_path: 
 @pytest.mark.slow
 def test_example_queries_identical_on_the_real_corpus(neo4j: LocalNeo4j, corpus_dir: Path, tmp_path: Path) -> None:
     from kg.graph import read_graph
-    from kg.pipeline import build
+    from kg.builder import build
 
     out = tmp_path / "kg-out"
     build([corpus_dir], out)

@@ -12,8 +12,8 @@ import pytest
 
 import kg.extract
 from kg.cli import main
-from kg.pipeline import build
-from kg.state import STATE_DIR
+from kg.builder import build
+from kg.builder.state import STATE_DIR
 
 OUTPUTS = ("papers.jsonl", "extractions.jsonl", "graph.json")
 SENTENCES = [
@@ -225,7 +225,7 @@ def test_paper_counts_count_each_paper_once_across_blocks() -> None:
 
 def test_extraction_failure_during_an_incremental_build_keeps_the_previous_build(
         tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kg.pipeline
+    import kg.builder.common
     from kg.errors import ExtractionError
 
     base = write(tmp_path / "a.jsonl", papers(0, 10))
@@ -240,7 +240,7 @@ def test_extraction_failure_during_an_incremental_build_keeps_the_previous_build
 
         return run
 
-    monkeypatch.setattr(kg.pipeline, "_local_extractor", broken)
+    monkeypatch.setattr(kg.builder.common, "local_extractor", broken)
     with pytest.raises(ExtractionError, match="the extractor broke"):
         build([base, write(tmp_path / "b.jsonl", papers(50, 2))], out, cache_dir=cache)
     assert before == {name: (out / name).read_bytes() for name in OUTPUTS}

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import kg.extract
-import kg.pipeline
-from kg.pipeline import build
+import kg.builder.common
+from kg.builder import build
 
 SENTENCES = [
     "We introduce Mixture-of-Transformers (MoT), a sparse multi-modal transformer architecture.",
@@ -41,7 +41,7 @@ def outputs(folder: Path) -> dict[str, str]:
 
 def test_two_workers_give_the_single_worker_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = write_corpus(tmp_path / "c.jsonl", 60)
-    monkeypatch.setattr(kg.pipeline, "SMALL_CORPUS", 0)
+    monkeypatch.setattr(kg.builder.common, "SMALL_CORPUS", 0)
     one = build([corpus], tmp_path / "one", workers=1)
     two = build([corpus], tmp_path / "two", workers=2)
     assert (one.workers, two.workers) == (1, 2)

@@ -105,7 +105,7 @@ _BUILT: dict[str, object] = {}
 def corpus_site(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, float]:
     """(graph folder, site folder, seconds `site` took) for the real corpus, built once per test session."""
     if "site" not in _BUILT:
-        from kg.pipeline import build
+        from kg.builder import build
         from kg.views import site
 
         base = tmp_path_factory.mktemp("corpus-site")

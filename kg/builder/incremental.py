@@ -17,10 +17,22 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from queue import Queue
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from kg.builder.cache import ExtractionCache, cached_extract
+from kg.builder.common import (
+    BuildReport,
+    Extractor,
+    Progress,
+    build_state,
+    finish_report,
+    has_warnings,
+    ticking,
+    warnings_of,
+)
+from kg.builder.state import BuildState, FileRecord, file_digest, load_state, output_sizes
 from kg.codec import paper_from_dict, paper_to_dict
 from kg.graph.build import signatures_of
 from kg.graph.io import GRAPH_FILE
@@ -30,11 +42,6 @@ from kg.ingest import Deduper, read_file_entries
 from kg.ingest.dedupe import merge_papers
 from kg.outputs import EXTRACTIONS, MANIFEST, PAPERS
 from kg.records import Paper, Skipped, Source
-from kg.state import BuildState, FileRecord, file_digest, load_state, output_sizes
-
-if TYPE_CHECKING:
-    from kg.cache import ExtractionCache
-    from kg.pipeline import BuildReport, Extractor, Progress
 
 __all__ = ["FullBuildNeeded", "incremental_build", "MAX_NEW_PAPERS"]
 
@@ -120,8 +127,6 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
                       extractor: Callable[[int], Extractor], cache: ExtractionCache,
                       progress: Progress | None) -> BuildState:
     """Extend the build in `out` into `tmp` (see the module docstring); returns the new build state."""
-    from kg.pipeline import _finish, _has_warnings, _state, _warnings_of
-
     stage = report.stage_seconds
     t = time.perf_counter()
     if not (out / MANIFEST).exists():
@@ -258,7 +263,7 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
     written = write_graph_stage(tmp, tmp / PAPERS, paper_ranges, tmp / EXTRACTIONS, extraction_ranges, resolution,
                                 paper_counts(resolution, table, ptr, ids), src=src, regenerate_nodes=regenerate,
                                 regenerate_edges=regenerate_edges, previous=old_graph)
-    _finish(report, written)
+    finish_report(report, written)
     stage["graph"] = time.perf_counter() - t
 
     # The report, as a full build of the same inputs would give it.
@@ -266,7 +271,7 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
     kept = src >= 0
     flags[kept] = previous.flags[src[kept]]
     for p in order:
-        flags[p] = (2 if len(papers[p].sources) > 1 else 0) | (1 if _has_warnings(texts[p]) else 0)
+        flags[p] = (2 if len(papers[p].sources) > 1 else 0) | (1 if has_warnings(texts[p]) else 0)
     report.papers = n
     report.entries = sum(f.entries for f in file_records)
     report.duplicates_merged = report.entries - n
@@ -284,11 +289,11 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
     with open(tmp / EXTRACTIONS, "rb") as fh:
         for p in np.flatnonzero(flags & 1).tolist():
             text = read_range(fh, int(extraction_ranges[0][p]), int(extraction_ranges[1][p])).decode("utf-8")
-            report.warnings.extend(_warnings_of(text.rstrip("\n")))
+            report.warnings.extend(warnings_of(text.rstrip("\n")))
     new_files = sum(1 for m in mapping if m < 0)
     report.mode = (f"incremental ({new_files} new file{'s' * (new_files != 1)}, {len(order)} papers new or "
                    f"changed, {int(regenerate_edges.sum()) - len(order)} re-linked)")
-    return _state(settings, file_records, table, resolution, np.concatenate(paper_file) if paper_file else
+    return build_state(settings, file_records, table, resolution, np.concatenate(paper_file) if paper_file else
                   np.zeros(0, dtype=np.int32), ptr, ids, {"papers": paper_ranges, "extractions": extraction_ranges},
                   written, flags, deduper, slot_position)
 
@@ -296,8 +301,5 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
 def cache_extract(papers: list[Paper], extractor: Callable[[int], Extractor], cache: ExtractionCache,
                   progress: Progress | None) -> Iterator[str]:
     """The extraction records of `papers`, in order, through the cache."""
-    from kg.cache import cached_extract
-    from kg.pipeline import _ticking
-
     records: Iterable[str] = cached_extract(lambda: iter(papers), extractor, cache, total=len(papers))
-    return _ticking(records, progress, "extract", len(papers), 50)
+    return ticking(records, progress, "extract", len(papers), 50)
