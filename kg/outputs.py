@@ -7,10 +7,14 @@ read or build.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import sqlite3
+import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +33,8 @@ __all__ = [
     "atomic_path",
     "write_text_atomic",
     "recover",
+    "remove_tree",
+    "space_error",
     "write_jsonl",
     "paper_to_dict",
     "paper_from_dict",
@@ -57,21 +63,112 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+#: A swap renames the old folder aside and the new one into place in two renames, microseconds apart; an
+#: ``.old-PID`` folder renamed aside longer ago than this is left over, whichever process its PID names now.
+_SWAP_SECONDS = 60.0
+#: How long a reader waits for a swap in progress (its old folder renamed aside, the new one not yet in place).
+_SWAP_WAIT = 5.0
+
+
+def _is_stale(leftover: Path, infix: str) -> bool:
+    """Whether `leftover` (``.NAME.old-PID`` or ``.NAME.tmp-PID-...``) belongs to no build in progress: its process
+    is gone (or, for an old folder, it was renamed aside too long ago to be part of a swap)."""
+    pid_text = leftover.name.rsplit(infix, 1)[1].split("-", 1)[0]
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid != os.getpid() and not _pid_alive(pid):
+        return True
+    if infix == ".old-":
+        try:
+            return time.time() - leftover.stat().st_ctime > _SWAP_SECONDS
+        except OSError:
+            return False
+    return False
+
+
+def remove_tree(path: Path) -> None:
+    """Remove the folder `path` and everything in it, best effort, also where its folders were made read-only
+    (``chmod 555``): a folder kg renamed aside or wrote must not stay behind because of its permissions."""
+    shutil.rmtree(path, ignore_errors=True)
+    if not os.path.lexists(path):
+        return
+    try:
+        os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | stat.S_IRWXU)
+        for root, dirs, _ in os.walk(path):
+            for name in dirs:
+                folder = os.path.join(root, name)
+                if not os.path.islink(folder):
+                    os.chmod(folder, stat.S_IMODE(os.lstat(folder).st_mode) | stat.S_IRWXU)
+    except OSError:
+        pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def recover(out: Path) -> None:
-    """Finish or undo an interrupted swap of `out` and remove temporary folders of dead builds."""
+    """Finish or undo an interrupted swap of `out` and remove the leftovers of dead builds.
+
+    Only leftovers of processes that are gone are touched, so a reader never undoes a build in progress: while
+    another process swaps `out` (its old folder renamed aside, the new one not yet in place) this waits a moment
+    for the new folder instead.
+    """
     parent = out.parent
     if not parent.is_dir():
         return
-    olds = sorted(parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if not out.exists() and olds:
-        os.rename(olds[-1], out)
+    olds = _olds(out)
+    if not out.exists() and olds and not _is_stale(olds[-1], ".old-"):
+        deadline = time.monotonic() + _SWAP_WAIT
+        while not out.exists() and time.monotonic() < deadline and not _is_stale(olds[-1], ".old-"):
+            time.sleep(0.01)
+        olds = _olds(out)
+    if not out.exists() and olds and _is_stale(olds[-1], ".old-"):
+        try:
+            os.rename(olds[-1], out)
+        except FileNotFoundError:
+            pass  # another reader restored it first
+        except OSError as exc:
+            raise OutputError(f"{out}: an interrupted build left the previous output in {olds[-1]}, and it cannot "
+                              f"be moved back: {exc.strerror or exc}") from exc
         olds = olds[:-1]
     for old in olds:
-        shutil.rmtree(old, ignore_errors=True)
+        if _is_stale(old, ".old-"):
+            remove_tree(old)
     for tmp in parent.glob(f".{out.name}.tmp-*"):
-        pid_text = tmp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
-        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
-            shutil.rmtree(tmp, ignore_errors=True)
+        if _is_stale(tmp, ".tmp-"):
+            remove_tree(tmp)
+
+
+def _olds(out: Path) -> list[Path]:
+    """The folders earlier swaps of `out` renamed aside, oldest first."""
+    found = []
+    for old in out.parent.glob(f".{out.name}.old-*"):
+        try:
+            found.append((old.stat().st_ctime, old))
+        except OSError:
+            continue
+    return [old for _, old in sorted(found)]
+
+
+_SPACE_ERRNOS = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+                 errno.EFBIG: "file size limit exceeded"}
+# How SQLite and the embedded Cypher engine (C++) word the same conditions in their exceptions.
+_SPACE_WORDS = (("no space left on device", "no space left on device"), ("disk is full", "no space left on device"),
+                ("database or disk is full", "no space left on device"), ("quota exceeded", "disk quota exceeded"),
+                ("file too large", "file size limit exceeded"))
+
+
+def space_error(exc: BaseException, path: Path | str) -> OutputError | None:
+    """``no space left on device while writing PATH`` (an OutputError) when `exc` says the disk or quota is full
+    or a file size limit was reached while writing `path`; None for any other exception."""
+    if isinstance(exc, OutputError) and " while writing " in str(exc):
+        return exc
+    what = None
+    if isinstance(exc, OSError):
+        what = _SPACE_ERRNOS.get(exc.errno or 0)
+    if what is None and isinstance(exc, (OSError, RuntimeError, sqlite3.Error)):
+        text = str(exc).lower()
+        what = next((said for words, said in _SPACE_WORDS if words in text), None)
+    return OutputError(f"{what} while writing {path}") if what else None
 
 
 def _fsync_tree(root: Path) -> None:
@@ -98,17 +195,25 @@ def atomic_directory(out: Path, *, marker: str = MANIFEST, what: str = "a kg out
         recover(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     except OSError as exc:
-        raise OutputError(f"{out}: cannot write here: {exc.strerror or exc}") from exc
+        raise space_error(exc, out) or OutputError(f"{out}: cannot write here: {exc.strerror or exc}") from exc
     try:
         yield tmp
         _fsync_tree(tmp)
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         if out.exists():
             os.rename(out, old)
-        os.rename(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            os.rename(tmp, out)
+        except BaseException:
+            if old.exists() and not out.exists():
+                os.rename(old, out)
+            raise
+        remove_tree(old)
+    except BaseException as exc:
+        remove_tree(tmp)
+        full = space_error(exc, out)
+        if full is not None:
+            raise full from exc
         raise
 
 
@@ -134,9 +239,12 @@ def atomic_path(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
-    except BaseException:
+        raise space_error(exc, path) or OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        full = space_error(exc, path)
+        if full is not None:
+            raise full from exc
         raise
 
 

@@ -138,8 +138,9 @@ def test_new_papers_that_change_resolution_relink_old_papers(tmp_path: Path, cac
     ("reorder", "full (the inputs are in a different order)"),
     ("version", "full (extractor_version changed)"),
     ("limit", "full (max_abstract_chars changed)"),
-    ("state", "full (the previous build left no usable state)"),
-    ("edited", "full (the previous outputs were changed after it was built)"),
+    ("state", "full (the previous build left no usable state: .kg-state/index.npz does not match its checksum "
+              "(changed or damaged))"),
+    ("edited", "full (the previous outputs were changed after it was built (graph.json))"),
     ("repeat", "full ({first} repeats a paper of a later input)"),
 ])
 def test_what_cannot_be_extended_is_built_in_full(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kg.codec import extraction_to_record
 from kg.errors import OutputError
+from kg.outputs import space_error
 from kg.records import Paper, PaperExtraction
 
 __all__ = ["ExtractionCache", "default_cache_dir", "cached_extract", "record_text", "CACHE_FILE"]
@@ -51,7 +52,8 @@ class ExtractionCache:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, record TEXT NOT NULL)")
         except (OSError, sqlite3.Error) as exc:
-            raise OutputError(f"{self.path}: cannot open the extraction cache: {exc}") from exc
+            raise space_error(exc, self.path) or OutputError(f"{self.path}: cannot open the extraction cache: {exc}") \
+                from exc
         self._pending = 0
         self._commit_every = commit_every
         self.hits = 0
@@ -72,17 +74,27 @@ class ExtractionCache:
 
     def put(self, paper: Paper, record: str) -> None:
         """Store the extraction record (JSON text) of `paper` (committed in batches, and on close)."""
-        self._db.execute("INSERT OR REPLACE INTO extraction VALUES (?, ?)", (_key(paper, self.version), record))
-        self._pending += 1
-        self.stored += 1
-        if self._pending >= self._commit_every:
-            self._db.commit()
-            self._pending = 0
+        try:
+            self._db.execute("INSERT OR REPLACE INTO extraction VALUES (?, ?)", (_key(paper, self.version), record))
+            self._pending += 1
+            self.stored += 1
+            if self._pending >= self._commit_every:
+                self._db.commit()
+                self._pending = 0
+        except sqlite3.Error as exc:
+            raise self._write_error(exc) from exc
 
     def close(self) -> None:
-        """Commit what is pending and close the file."""
-        self._db.commit()
-        self._db.close()
+        """Commit what is pending and close the file (a failed commit loses only this run's new entries)."""
+        try:
+            self._db.commit()
+        except sqlite3.Error as exc:
+            raise self._write_error(exc) from exc
+        finally:
+            self._db.close()
+
+    def _write_error(self, exc: BaseException) -> OutputError:
+        return space_error(exc, self.path) or OutputError(f"{self.path}: cannot write the extraction cache: {exc}")
 
     def __enter__(self) -> ExtractionCache:
         return self

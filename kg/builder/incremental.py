@@ -32,7 +32,7 @@ from kg.builder.common import (
     ticking,
     warnings_of,
 )
-from kg.builder.state import BuildState, FileRecord, file_digest, load_state, output_sizes
+from kg.builder.state import BuildState, FileRecord, StateUnusable, changed_outputs, file_digest, read_state
 from kg.codec import paper_from_dict, paper_to_dict
 from kg.graph.build import signatures_of
 from kg.graph.io import GRAPH_FILE
@@ -131,11 +131,13 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
     t = time.perf_counter()
     if not (out / MANIFEST).exists():
         raise FullBuildNeeded("no previous build")
-    previous = load_state(out)
-    if previous is None:
-        raise FullBuildNeeded("the previous build left no usable state")
-    if previous.output_sizes != output_sizes(out):
-        raise FullBuildNeeded("the previous outputs were changed after it was built")
+    try:
+        previous = read_state(out)
+    except StateUnusable as why:
+        raise FullBuildNeeded(f"the previous build left no usable state: {why}") from None
+    changed = changed_outputs(out, previous)
+    if changed:
+        raise FullBuildNeeded(f"the previous outputs were changed after it was built ({', '.join(changed)})")
     if previous.settings != settings:
         changed = sorted(k for k in settings if previous.settings.get(k) != settings[k])
         raise FullBuildNeeded(f"{', '.join(changed)} changed")

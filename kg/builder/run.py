@@ -6,6 +6,7 @@ plus new files can extend it (`kg.builder.incremental`) instead of starting over
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,7 +21,10 @@ from kg.builder.full import full_build
 from kg.builder.incremental import FullBuildNeeded, incremental_build
 from kg.builder.state import save_state
 from kg.graph.io import GRAPH_FILE
-from kg.ingest import DEFAULT_MAX_ABSTRACT_CHARS, expand_paths
+from kg.errors import InputError, OutputError
+from kg.ingest import DEFAULT_MAX_ABSTRACT_CHARS, find_inputs
+from kg.ingest.files import DATA_SUFFIXES
+from kg.records import Skipped
 from kg.outputs import EXTRACTIONS, MANIFEST, PAPERS, atomic_directory
 
 __all__ = ["build", "DEFAULT_OUT"]
@@ -48,13 +52,19 @@ def build(
     extractions are cached by paper content and extractor version, so a re-run extracts only new or changed
     papers; and when `out` holds an earlier build of the same inputs plus new files (and `incremental`),
     only the new papers go through the pipeline and the rest is copied, with the same result as a full
-    build. `out` is replaced atomically: it holds either the previous build or this one, never a mix.
-    Raises InputError (bad input with `strict`, missing paths) or OutputError.
+    build. `out` is replaced atomically: it holds either the previous build or this one, never a mix, and a
+    build that reads no paper is an error that leaves it as it was. Inputs that cannot be read (permissions,
+    FIFOs, devices, unlistable folders) are skipped entries with the reason.
+    Raises InputError (bad input with `strict`, missing paths, no papers) or OutputError (including a full disk).
     """
     from kg.extract import EXTRACTOR_VERSION
 
     started = time.perf_counter()
-    files = expand_paths(paths)
+    files, unusable = find_inputs(paths)
+    if strict and unusable:
+        raise InputError(unusable[0].reason, path=unusable[0].source.path)
+    if not files:
+        raise nothing_read(paths, out, unusable)
     settings = settings_of(format, strict, max_abstract_chars)
     out = Path(out)
     with atomic_directory(out) as tmp:
@@ -79,10 +89,17 @@ def build(
                                     max_abstract_chars=max_abstract_chars,
                                     extractor=extractor_factory(report, workers, scheduler), cache=cache,
                                     progress=progress)
-        finally:
+        except BaseException:
             if cache is not None:
-                report.cache_hits, report.cache_misses = cache.hits, cache.stored
-                cache.close()
+                with contextlib.suppress(OutputError):
+                    cache.close()
+            raise
+        if cache is not None:
+            report.cache_hits, report.cache_misses = cache.hits, cache.stored
+            cache.close()
+        report.skipped[:0] = unusable
+        if report.papers == 0:
+            raise nothing_read(paths, out, report.skipped)
         report.files = len(files)
         save_state(tmp, state)
         report.seconds = time.perf_counter() - started
@@ -94,3 +111,15 @@ def build(
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return report
+
+
+def nothing_read(paths: Sequence[str | os.PathLike[str]], out: Path | str, skipped: Sequence[Skipped]) -> InputError:
+    """The error of a build that read no paper: it never replaces the previous build in `out`."""
+    given = ", ".join(os.fspath(p) for p in paths)
+    if skipped:
+        first = skipped[0]
+        why = (f"{len(skipped)} entr{'ies' if len(skipped) != 1 else 'y'} skipped, the first "
+               f"{first.source.path}:{first.source.line}: {first.reason}")
+    else:
+        why = f"no data files ({', '.join(sorted(DATA_SUFFIXES))}, optionally gzipped) found"
+    return InputError(f"no papers read from {given} ({why}); {out} was left as it was")

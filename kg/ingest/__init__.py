@@ -8,8 +8,8 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.ingest.dedupe import Corpus, Deduper, dedupe, merge_papers
-from kg.ingest.detect import FORMATS, detect_format
-from kg.ingest.files import expand_paths
+from kg.ingest.detect import FORMATS, check_text, detect_format
+from kg.ingest.files import expand_paths, find_inputs
 from kg.ingest.identity import DEFAULT_MAX_ABSTRACT_CHARS, arxiv_id_of, make_paper, paper_id
 from kg.ingest.jsonl import read_json_array, read_jsonl
 from kg.ingest.normalize import normalize_text, title_key
@@ -22,6 +22,7 @@ __all__ = [
     "Corpus",
     "detect_format",
     "expand_paths",
+    "find_inputs",
     "read_file",
     "read_entries",
     "read_file_entries",
@@ -50,6 +51,8 @@ def read_file(
     path: Path, *, format: str | None = None, max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS
 ) -> Iterator[Paper | Skipped]:
     """Read one file in `format` (detected from its content when None), yielding Papers and Skipped entries."""
+    if format:
+        check_text(path)
     fmt = format or detect_format(path)
     if fmt not in _READERS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", path=str(path))
@@ -65,11 +68,16 @@ def read_entries(
 ) -> Iterator[Paper | Skipped]:
     """Read every file under `paths` in sorted order, yielding one Paper or Skipped per entry.
 
-    A file that cannot be read at all (binary, no title column, broken JSON array) becomes one Skipped
-    entry and the other files are still read; with `strict`, any Skipped raises InputError instead.
+    A file that cannot be read at all (binary, no title column, broken JSON array, no read permission, not a
+    regular file) and a folder that cannot be listed become one Skipped entry each and the rest is still read; with `strict`, any Skipped raises InputError instead.
     A path that does not exist always raises.
     """
-    for path in expand_paths(paths):
+    files, unusable = find_inputs(paths)
+    for item in unusable:
+        if strict:
+            raise InputError(item.reason, path=item.source.path)
+        yield item
+    for path in files:
         yield from read_file_entries(path, format=format, strict=strict, max_abstract_chars=max_abstract_chars)
 
 
