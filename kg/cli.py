@@ -352,12 +352,15 @@ def export(graph_dir: Path, fmt: str, out: Path, base: str | None) -> None:
               help="SPARQL engine: Oxigraph (fast) or rdflib (pure Python); both give the same answers.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Bind ?NAME to VALUE: <iri> is an IRI, 2 or 2.5 a number, anything else a string.")
-def sparql(query: str, graph_dir: Path, fmt: str, engine: str, params: tuple[str, ...]) -> None:
+@click.option("--allow-service", is_flag=True,
+              help="Allow federated queries (SERVICE; FROM on rdflib), which send requests outside the build.")
+def sparql(query: str, graph_dir: Path, fmt: str, engine: str, params: tuple[str, ...], allow_service: bool) -> None:
     """Answer a SPARQL 1.1 QUERY (text, or a .rq file) over the built graph."""
     from kg.stores.sparql import load_query, parse_param, rows_as_dicts
     from kg.stores.sparql import sparql as run_sparql
 
-    columns, rows = run_sparql(graph_dir, load_query(query), engine, dict(parse_param(p) for p in params))
+    columns, rows = run_sparql(graph_dir, load_query(query), engine, dict(parse_param(p) for p in params),
+                               allow_service=allow_service)
     _echo(render(rows_as_dicts(columns, rows), fmt, columns))
 
 

@@ -13,6 +13,7 @@ those `kg push` writes to Neo4j; a property whose values mix types is stored as 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -23,7 +24,9 @@ from typing import Any
 from kg.errors import GraphError, QueryError, StoreError
 from kg.graph.io import GRAPH_FILE, read_graph
 from kg.graph.model import NODE_TYPES, RELATIONS
+from kg.outputs import remove_tree, space_error
 from kg.stores.cypher import QueryResult
+from kg.stores.guard import check_read_only
 from kg.stores.properties import convert, infer_columns
 from kg.stores.rows import GraphRows, check_label, check_relation, graph_rows
 
@@ -80,16 +83,22 @@ def _stamp(graph_file: Path) -> dict[str, Any]:
             "ladybug": getattr(ladybug, "__version__", "?")}
 
 
-def build_database(graph_dir: Path) -> Path:
-    """(Re)build ``graph_dir/cypher.lbug`` from ``graph_dir/graph.json``; atomic: temp file, then rename."""
+def build_database(graph_dir: Path, into: Path | None = None) -> Path:
+    """(Re)build ``cypher.lbug`` in `into` (default: `graph_dir`) from ``graph_dir/graph.json``; atomic: temp
+    file, then rename."""
     import ladybug
 
     graph_dir = Path(graph_dir)
+    into = Path(into) if into is not None else graph_dir
     graph_file = graph_dir / GRAPH_FILE
     stamp = _stamp(graph_file) if graph_file.exists() else None
     rows = graph_rows(read_graph(graph_file))
-    target = graph_dir / DB_FILE
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{DB_FILE}.tmp-{os.getpid()}-", dir=graph_dir))
+    target = into / DB_FILE
+    try:
+        tmp_dir = Path(tempfile.mkdtemp(prefix=f".{DB_FILE}.tmp-{os.getpid()}-", dir=into))
+    except OSError as exc:
+        raise space_error(exc, target) or StoreError(f"{into}: cannot write the embedded database: "
+                                                     f"{exc.strerror or exc}") from exc
     try:
         tmp = tmp_dir / DB_FILE
         db = ladybug.Database(str(tmp), buffer_pool_size=_BUFFER_POOL)
@@ -106,14 +115,46 @@ def build_database(graph_dir: Path) -> Path:
         os.replace(tmp, target)
         stamp_tmp = tmp_dir / "stamp.json"
         stamp_tmp.write_text(json.dumps(stamp), encoding="utf-8")
-        os.replace(stamp_tmp, graph_dir / f"{DB_FILE}.json")
-    except OSError as exc:
-        raise StoreError(f"{graph_dir}: cannot write the embedded database: {exc.strerror or exc}") from exc
+        os.replace(stamp_tmp, into / f"{DB_FILE}.json")
+    except (OSError, RuntimeError) as exc:
+        full = space_error(exc, target)
+        if full is not None:
+            raise full from exc
+        if isinstance(exc, RuntimeError):
+            raise
+        raise StoreError(f"{into}: cannot write the embedded database: {exc.strerror or exc}") from exc
     finally:
-        for leftover in tmp_dir.glob("*"):
-            leftover.unlink(missing_ok=True)
-        tmp_dir.rmdir()
+        remove_tree(tmp_dir)
     return target
+
+
+def _writable(folder: Path) -> bool:
+    """Whether files can be created in `folder` (not on a read-only mount, not ``chmod 555``)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _database_folder(graph_dir: Path) -> Path:
+    """Where the embedded database of a build lives: in the build folder, or, where that is read-only, in a
+    folder of the user's cache keyed by the build's path (so read-only builds can be queried too)."""
+    if _writable(graph_dir):
+        return graph_dir
+    from kg.builder.cache import default_cache_dir
+
+    key = hashlib.sha256(str(graph_dir.resolve()).encode("utf-8")).hexdigest()[:16]
+    for base in (default_cache_dir() / "cypher", Path(tempfile.gettempdir()) / f"kg-cypher-{os.getuid()}"):
+        folder = base / key
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if folder.stat().st_uid == os.getuid() and _writable(folder):
+                return folder
+        except OSError:
+            continue
+    raise StoreError(f"{graph_dir}: read-only, and no writable cache folder for its embedded database "
+                     "(set KG_CACHE_DIR)")
 
 
 def ensure_database(graph_dir: Path) -> Path:
@@ -122,14 +163,21 @@ def ensure_database(graph_dir: Path) -> Path:
     graph_file = graph_dir / GRAPH_FILE
     if not graph_file.exists():
         raise GraphError(f"{graph_dir}: no built graph here ({GRAPH_FILE} missing); run `kg build PATH --out {graph_dir}`")
-    target = graph_dir / DB_FILE
+    if _is_current(graph_dir, graph_file):
+        return graph_dir / DB_FILE
+    folder = _database_folder(graph_dir)
+    if folder != graph_dir and _is_current(folder, graph_file):
+        return folder / DB_FILE
+    return build_database(graph_dir, folder)
+
+
+def _is_current(folder: Path, graph_file: Path) -> bool:
+    """Whether `folder` holds an embedded database built from `graph_file` as it is now."""
     try:
-        current = json.loads((graph_dir / f"{DB_FILE}.json").read_text(encoding="utf-8"))
+        stamp = json.loads((folder / f"{DB_FILE}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        current = None
-    if not target.exists() or current != _stamp(graph_file):
-        build_database(graph_dir)
-    return target
+        return False
+    return (folder / DB_FILE).exists() and stamp == _stamp(graph_file)
 
 
 def _plain(value: Any) -> Any:
@@ -148,9 +196,11 @@ def _plain(value: Any) -> Any:
 
 
 def run_cypher(graph_dir: Path, query: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-    """Run `query` with `params` on the embedded database of the build in `graph_dir` (read-only)."""
+    """Run `query` with `params` on the embedded database of the build in `graph_dir` (read-only; statements
+    that reach files, extensions or the network are refused, see `kg.stores.guard`)."""
     import ladybug
 
+    check_read_only(query)
     path = ensure_database(graph_dir)
     db = ladybug.Database(str(path), read_only=True, buffer_pool_size=_BUFFER_POOL)
     try:

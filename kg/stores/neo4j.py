@@ -56,11 +56,25 @@ def connection_settings(uri: str | None, user: str | None, password: str | None)
     uri = uri or os.environ.get("NEO4J_URI")
     if not uri:
         raise StoreError("no Neo4j URI: pass --uri bolt://HOST:PORT or set NEO4J_URI")
+    check_uri_scheme(uri)
     user = user or os.environ.get("NEO4J_USER") or "neo4j"
     password = password if password is not None else os.environ.get("NEO4J_PASSWORD")
     if password is None:
         raise StoreError(f"no password for Neo4j user {user!r}: pass --password or set NEO4J_PASSWORD")
     return uri, user, password
+
+
+#: The URI schemes of the Bolt protocol, the only one `kg push` and `kg cypher --uri` speak.
+URI_SCHEMES: tuple[str, ...] = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def check_uri_scheme(uri: str) -> None:
+    """StoreError (one line naming the accepted schemes) unless `uri` is a Bolt URI such as bolt://HOST:PORT."""
+    scheme, sep, _ = uri.partition("://")
+    if not sep or scheme.lower() not in URI_SCHEMES:
+        what = f"scheme {scheme!r} in {uri!r}" if sep else f"{uri!r} (no scheme)"
+        accepted = ", ".join(f"{s}://" for s in URI_SCHEMES)
+        raise StoreError(f"unsupported Neo4j URI {what}: use one of {accepted} (e.g. bolt://localhost:7687)")
 
 
 def _first_line(exc: BaseException) -> str:

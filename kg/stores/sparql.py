@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_ENGINE",
     "CACHE_FILE",
     "sparql",
+    "check_no_service",
     "load_query",
     "parse_param",
     "ntriples_cache",
@@ -322,8 +323,55 @@ def _run_rdflib(graph: Any, query: str) -> tuple[list[str], list[Row]]:
         raise QueryError(f"SPARQL query failed: {_one_line(exc)}") from exc
 
 
+def _parse_tree_names(node: Any, found: set[str]) -> None:
+    """Collect the names of rdflib parse-tree parts (ServiceGraphPattern, DatasetClause, ...) under `node`."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(node, CompValue):
+        found.add(node.name)
+        if dict.get(node, "datasetClause"):
+            found.add("DatasetClause")
+        for value in node.values():
+            _parse_tree_names(value, found)
+    elif isinstance(node, (list, tuple, ParseResults)):
+        for value in node:
+            _parse_tree_names(value, found)
+
+
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_STRING = re.compile(r"'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"", re.DOTALL)
+_SERVICE_WORD = re.compile(r"(?<![\w?$:/#.\-])SERVICE(?![\w:\-])", re.IGNORECASE)
+
+
+def check_no_service(query: str, engine: str = DEFAULT_ENGINE) -> None:
+    """Refuse a query that would reach outside the build: a federated ``SERVICE`` (both engines send HTTP
+    requests for it) and, on rdflib, a ``FROM``/``FROM NAMED`` clause (rdflib fetches or opens what it names).
+
+    The query is parsed (rdflib's parser) and its parse tree searched; a query that parser cannot read (Oxigraph
+    accepts more) is searched for the SERVICE keyword outside string literals instead, erring on refusal.
+    """
+    text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query).lower()
+    if "service" not in text and (engine != "rdflib" or "from" not in text):
+        return  # the keywords are not there at all: nothing to parse (parsing costs tens of milliseconds)
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    found: set[str] = set()
+    try:
+        _parse_tree_names(parseQuery(query), found)
+    except Exception:  # noqa: BLE001 - pyparsing raises many types; fall back to the keyword search below
+        if _SERVICE_WORD.search(_STRING.sub('""', text)):
+            found.add("ServiceGraphPattern")
+    if "ServiceGraphPattern" in found:
+        raise QueryError("federated queries (SERVICE) are off: they send requests outside the build; "
+                         "pass --allow-service (allow_service=True) to run them")
+    if engine == "rdflib" and "DatasetClause" in found:
+        raise QueryError("FROM and FROM NAMED are off with the rdflib engine: rdflib would fetch or open what "
+                         "they name; pass --allow-service (allow_service=True) to allow it")
+
+
 def sparql(graph_dir: Path, query: str, engine: str = DEFAULT_ENGINE,
-           bindings: Mapping[str, Any] | None = None) -> tuple[list[str], list[Row]]:
+           bindings: Mapping[str, Any] | None = None, *, allow_service: bool = False) -> tuple[list[str], list[Row]]:
     """Answer a SPARQL 1.1 query over the graph built in `graph_dir`.
 
     Parameters
@@ -339,6 +387,9 @@ def sparql(graph_dir: Path, query: str, engine: str = DEFAULT_ENGINE,
         Values for variables of the query, joined with its WHERE group (see `bind_parameters`): a ``str``
         becomes a plain literal, ``int``/``float``/``Decimal``/``bool`` a typed literal; pass an
         ``rdflib.URIRef`` for an IRI.
+    allow_service
+        Run federated queries (``SERVICE``, and ``FROM`` on rdflib), which send requests outside the build;
+        off by default (see `check_no_service`).
 
     Returns
     -------
@@ -349,11 +400,15 @@ def sparql(graph_dir: Path, query: str, engine: str = DEFAULT_ENGINE,
     Raises
     ------
     QueryError
-        If the query does not parse or fails, or `engine` is unknown.
+        If the query does not parse or fails, or `engine` is unknown, or it is federated and not allowed.
     GraphError
         If `graph_dir` holds no built graph.
     """
     query = bind_parameters(query, bindings or {})
+    if engine not in ENGINES:
+        raise QueryError(f"unknown SPARQL engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if not allow_service:
+        check_no_service(query, engine)
     store = load_store(graph_dir, engine)
     if engine == "oxigraph":
         return _run_oxigraph(store, query)
