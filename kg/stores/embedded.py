@@ -13,11 +13,13 @@ those `kg push` writes to Neo4j; a property whose values mix types is stored as 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -101,14 +103,7 @@ def build_database(graph_dir: Path, into: Path | None = None) -> Path:
                                                      f"{exc.strerror or exc}") from exc
     try:
         tmp = tmp_dir / DB_FILE
-        db = ladybug.Database(str(tmp), buffer_pool_size=_BUFFER_POOL)
-        try:
-            conn = ladybug.Connection(db)
-            _load(conn, rows)
-            conn.execute("CHECKPOINT")
-            conn.close()
-        finally:
-            db.close()
+        _isolated(lambda: _write_database(tmp, rows), target)
         leftovers = [p.name for p in tmp_dir.iterdir() if p.name != DB_FILE]
         if leftovers:
             raise StoreError(f"{graph_dir}: the embedded database left {leftovers} after closing; not installing it")
@@ -120,12 +115,70 @@ def build_database(graph_dir: Path, into: Path | None = None) -> Path:
         full = space_error(exc, target)
         if full is not None:
             raise full from exc
-        if isinstance(exc, RuntimeError):
+        message = " ".join(str(exc).split()).split(". path: ")[0][:200]
+        if isinstance(exc, RuntimeError) and "cannot write" not in message.lower():
             raise
-        raise StoreError(f"{into}: cannot write the embedded database: {exc.strerror or exc}") from exc
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else message
+        raise StoreError(f"{into}: cannot write the embedded database (is the disk full?): {detail}") from exc
     finally:
         remove_tree(tmp_dir)
     return target
+
+
+def _write_database(path: Path, rows: GraphRows) -> None:
+    """Create the database file `path` and load `rows` into it."""
+    import ladybug
+
+    db = ladybug.Database(str(path), buffer_pool_size=_BUFFER_POOL)
+    conn = ladybug.Connection(db)
+    _load(conn, rows)
+    conn.execute("CHECKPOINT")
+    conn.close()
+    db.close()
+
+
+def _isolated(work: Callable[[], None], target: Path) -> None:
+    """Run `work` in a forked child process where the platform forks, raising its error here.
+
+    A Ladybug database whose write failed (a full disk) aborts the whole process when it is closed or collected
+    (a C++ exception thrown from a destructor), so the writing happens where an abort costs only the child,
+    which leaves without closing anything when it fails; this process reports the error in one line.
+    """
+    if not hasattr(os, "fork"):
+        work()
+        return
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, and leaves before the failed database is collected
+        try:
+            os.close(read_end)
+            work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent
+            os.write(write_end, f"{type(exc).__name__}\n{exc}".encode("utf-8", "replace")[:4000])
+            os._exit(1)
+        os._exit(0)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, "rb") as fh:
+            report = fh.read().decode("utf-8", "replace")
+        _, status = os.waitpid(pid, 0)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        raise
+    if status == 0:
+        return
+    kind, _, message = report.partition("\n")
+    if kind == "RuntimeError":
+        raise RuntimeError(message)
+    if kind == "KeyboardInterrupt":
+        raise KeyboardInterrupt
+    if kind in ("OSError", "PermissionError", "FileNotFoundError"):
+        raise OSError(message)
+    if kind:
+        raise StoreError(f"{target}: {message}")
+    raise StoreError(f"{target}: the embedded database engine stopped while writing it (exit status {status})")
 
 
 def _writable(folder: Path) -> bool:
