@@ -212,7 +212,7 @@ def atomic_directory(out: Path, *, marker: str = MANIFEST, what: str = "a kg out
     except BaseException as exc:
         remove_tree(tmp)
         full = space_error(exc, out)
-        if full is not None:
+        if full is not None and full is not exc:
             raise full from exc
         raise
 
@@ -243,7 +243,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         full = space_error(exc, path)
-        if full is not None:
+        if full is not None and full is not exc:
             raise full from exc
         raise
 

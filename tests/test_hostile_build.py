@@ -312,8 +312,8 @@ def test_a_read_only_previous_build_is_replaced_without_leftovers(previous: Path
         done = run_kg("build", str(tmp_path / "good.jsonl"), str(more), "--out", str(previous), "--quiet",
                       "--no-cache", unprivileged=True)
         assert done.returncode == 0, done.stderr
-        assert read_manifest(previous)["papers"] == 9
         assert leftovers(previous) == [], "the old read-only folder is removed, not left as .out.old-PID"
+        assert read_manifest(previous)["papers"] == 9
     finally:
         if previous.exists():
             _chmod_tree(previous, 0o644, 0o755)
