@@ -189,6 +189,9 @@ def test_sparql_service_is_refused_unless_allowed(small_build: Path, listener: t
     "ATTACH '{dir}/other.lbug' AS other (dbtype lbug)",
     "IMPORT DATABASE '{dir}/y'",
     "CALL file_search_path = '{dir}'",
+    "CALL READ_CSV_SERIAL('{dir}/secret.csv') RETURN *",
+    "CALL file_info('{dir}/secret.csv') RETURN *",
+    "CALL read_parquet ('{dir}/secret.csv') RETURN *",
     "MATCH (p:Paper) RETURN p.id; copy (MATCH (p:Paper) RETURN p.id) to '{dir}/x.csv'",
     "/* harmless */ COPY Paper TO '{dir}/x.csv'",
 ])

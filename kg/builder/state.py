@@ -103,7 +103,11 @@ def changed_outputs(folder: Path, state: BuildState) -> list[str]:
     sizes = output_sizes(folder)
     if sizes != state.output_sizes:
         return sorted(k for k in set(sizes) | set(state.output_sizes) if sizes.get(k) != state.output_sizes.get(k))
-    return [name for name, digest in sorted(output_digests(folder).items()) if state.output_digests.get(name) != digest]
+    try:
+        digests = output_digests(folder)
+    except OSError as exc:
+        return [f"{Path(exc.filename).name if exc.filename else 'an output'} is unreadable"]
+    return [name for name, digest in sorted(digests.items()) if state.output_digests.get(name) != digest]
 
 
 class StateUnusable(Exception):

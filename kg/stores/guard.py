@@ -2,8 +2,8 @@
 
 The embedded engine (LadybugDB, the Kùzu fork) opens the build read-only, but that does not stop ``COPY ... TO``
 or ``EXPORT DATABASE`` writing files, ``LOAD FROM`` reading any file, ``INSTALL``/``LOAD EXTENSION``
-downloading and running code, ``ATTACH`` opening other databases, or ``CALL option = value`` changing where
-the engine looks for files. `check_read_only` rejects them before a query runs, by their keywords outside
+downloading and running code, ``ATTACH`` opening other databases, ``CALL option = value`` changing where
+the engine looks for files, or its file-reading table functions (``CALL READ_CSV_SERIAL('/etc/passwd')``). `check_read_only` rejects them before a query runs, by their keywords outside
 string literals, quoted names and comments (so a title containing "copy" is still searchable).
 """
 
@@ -19,6 +19,10 @@ __all__ = ["check_read_only", "FORBIDDEN"]
 FORBIDDEN: frozenset[str] = frozenset({
     "COPY", "EXPORT", "IMPORT", "LOAD", "INSTALL", "UNINSTALL", "UPDATE", "ATTACH", "DETACH", "USE", "CHECKPOINT",
 })
+
+#: Table functions that read or write files (READ_CSV_SERIAL, READ_PARQUET, COPY_CSV, ...; some crash the
+#: engine when called directly), and FILE_INFO.
+_FILE_FUNCTION_PREFIXES = ("READ_", "COPY_", "WRITE_", "SCAN_")
 
 # String literals, backquoted names and comments: their words are not keywords. An unclosed one runs to the end.
 _OPAQUE = re.compile(r"""'(?:[^'\\]|\\.)*(?:'|$)|"(?:[^"\\]|\\.)*(?:"|$)|`[^`]*(?:`|$)|//[^\n]*|/\*.*?(?:\*/|$)""",
@@ -47,6 +51,8 @@ def check_read_only(query: str) -> None:
             continue  # a write, which the read-only database refuses with its own message
         if word in FORBIDDEN:
             _refuse(word)
+        if after.startswith("(") and (word.startswith(_FILE_FUNCTION_PREFIXES) or word == "FILE_INFO"):
+            _refuse(f"{word}(...)")
         if word == "CALL" and re.match(r"[A-Za-z_][A-Za-z0-9_]*\s*=", after):
             _refuse("CALL option = value")
 
