@@ -309,9 +309,10 @@ def push(graph_dir: Path, uri: str | None, user: str, password: str | None, data
     rels = sum(report.relationships.values())
     _echo("\n".join([
         f"kg push -> {report.uri}  ({report.seconds:.1f}s, {report.batches} batches of up to {batch_size})",
-        f"  nodes           {nodes}  ({report.nodes_created} new): "
+        f"  nodes           {nodes}  ({report.nodes_created} new), {report.nodes_deleted} stale deleted: "
         + ", ".join(f"{k} {v}" for k, v in report.nodes.items()),
-        f"  relationships   {rels}  ({report.relationships_created} new): "
+        f"  relationships   {rels}  ({report.relationships_created} new), "
+        f"{report.relationships_deleted} stale deleted: "
         + ", ".join(f"{k} {v}" for k, v in report.relationships.items()),
     ]))
 

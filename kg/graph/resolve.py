@@ -7,9 +7,11 @@ is the type plus that key, so an id never depends on counts or on which paper ca
    "pretraining"); "Transformer", "Transformers" and "transformer" are one key.
 2. An acronym defined in the paper ("Mixture-of-Transformers (MoT)") keys on its expansion, so the spelled-out
    form and the defined acronym are one node, and "MoT" defined as "Mixture of Tokens" elsewhere is another.
-3. A bare acronym (no definition in its paper) joins an expansion only when the lexicon establishes it, or when
-   the corpus defines those letters, in that spelling and type, with one expansion by a wide margin
-   (`DOMINANT_SHARE` of at least `DOMINANT_MIN` definitions); otherwise it keeps its own key.
+3. A bare acronym (no definition in its paper) joins an expansion only when the lexicon establishes it for
+   that type and spelling; otherwise it keeps its own key. Linking it to whichever expansion other papers
+   define most would make its node depend on counts: adding papers could merge two nodes of an earlier
+   build, and one of the two ids would vanish. Expansions the corpus establishes belong in the lexicon
+   (scripts/mine_lexicon.py), where they are fixed for every build.
 4. A lexicon entry is one thing, keyed on its name ("clip"): every form the lexicon lists for it (its
    expansion, spellings) keys on the entry.
 5. Versions and variants ("Gemini 2.5", "Gemini 1.5 Pro", "ResNet-50") keep their own keys; `variant_links`
@@ -44,16 +46,9 @@ __all__ = [
     "variant_base",
     "variant_links",
     "RULES",
-    "DOMINANT_SHARE",
-    "DOMINANT_MIN",
 ]
 
 Signature = tuple[str, str, tuple[str, ...]]
-
-#: A bare acronym joins a corpus-defined expansion holding at least this share of the definitions ...
-DOMINANT_SHARE = 0.9
-#: ... and defined at least this often.
-DOMINANT_MIN = 3
 
 #: Why a surface form is on an entity (the merge log's rules).
 RULES = {
@@ -61,7 +56,6 @@ RULES = {
     "normalized": "same key after folding case, hyphens, spacing and plurals",
     "defined": "acronym and expansion defined together in the paper",
     "lexicon": "the lexicon lists it as this entity",
-    "dominant": "bare acronym whose expansion dominates the corpus's definitions of it",
     "alias": "named alongside the entity in the same paper",
 }
 
@@ -297,20 +291,6 @@ def _read(sig: Signature, lexicon: _Lexicon) -> _Reading:
     return reading
 
 
-def _acronym_form(surface: str) -> str:
-    return surface[:-1] if surface.endswith("s") and len(surface) > 2 else surface
-
-
-def _dominant(definitions: Mapping[tuple[str, str], Counter[str]]) -> dict[tuple[str, str], str]:
-    """(type, acronym surface) -> the expansion key holding a wide majority of that acronym's definitions."""
-    out: dict[tuple[str, str], str] = {}
-    for slot, expansions in definitions.items():
-        (key, top), total = min(expansions.items(), key=lambda kv: (-kv[1], kv[0])), sum(expansions.values())
-        if top >= DOMINANT_MIN and top >= DOMINANT_SHARE * total:
-            out[slot] = key
-    return out
-
-
 def _surface_rules(sig: Signature, key: str, rule: str, acronym: str | None) -> tuple[tuple[str, str], ...]:
     """(surface, rule) for every form of `sig` that names the entity `key` (other versions are left out)."""
     etype, name, mentions = sig
@@ -324,7 +304,7 @@ def _surface_rules(sig: Signature, key: str, rule: str, acronym: str | None) -> 
             out[surface] = "normalized"
         elif surface == acronym or (rule == "defined" and _is_definition(surface, name)):
             out[surface] = "defined"
-        elif surface == name and rule in ("lexicon", "dominant"):
+        elif surface == name and rule == "lexicon":
             out[surface] = rule
         elif lexicon.keys.get((etype, form)) == key:
             out[surface] = "lexicon"
@@ -353,27 +333,15 @@ def resolve_signatures(counts: Mapping[Signature, int]) -> Resolution:
     """Resolve distinct entity signatures (with how often each occurs) into graph entities.
 
     Working on distinct signatures rather than on every occurrence keeps memory bounded by the vocabulary
-    of the corpus, not by its size. The ids depend on each signature's identity key only.
+    of the corpus, not by its size. Each signature's node depends on that signature (and the lexicon)
+    alone, so adding papers never merges, splits or renames the nodes of the papers already there.
     """
     lexicon = _lexicon()
     items = sorted(counts)
     readings = [_read(sig, lexicon) for sig in items]
-    definitions: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for sig, reading in zip(items, readings):
-        if reading.acronym:
-            definitions[(sig[0], _acronym_form(reading.acronym))][reading.key] += counts[sig]
-    dominant = _dominant(definitions)
-
     members: dict[tuple[str, str], list[int]] = defaultdict(list)
-    rules: list[str] = []
-    for index, ((etype, name, _), reading) in enumerate(zip(items, readings)):
-        key, rule = reading.key, reading.rule
-        if reading.bare:
-            linked = dominant.get((etype, _acronym_form(name)))
-            if linked and linked != key:
-                key, rule = linked, "dominant"
-        members[(etype, key)].append(index)
-        rules.append(rule)
+    for index, (sig, reading) in enumerate(zip(items, readings)):
+        members[(sig[0], reading.key)].append(index)
 
     entities: dict[str, ResolvedEntity] = {}
     assignment: dict[Signature, str] = {}
@@ -384,7 +352,7 @@ def resolve_signatures(counts: Mapping[Signature, int]) -> Resolution:
         aliases: set[str] = set()
         for i in indices:
             names[items[i][1]] += counts[items[i]]
-            forms[items[i]] = _surface_rules(items[i], key, rules[i], readings[i].acronym)
+            forms[items[i]] = _surface_rules(items[i], key, readings[i].rule, readings[i].acronym)
             aliases.update(surface for surface, _ in forms[items[i]])
             assignment[items[i]] = node_id
         entities[node_id] = ResolvedEntity(node_id, etype, _canonical_name(etype, names), tuple(sorted(aliases)), key)
