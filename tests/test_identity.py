@@ -37,7 +37,8 @@ def node_of(xs: list[PaperExtraction]) -> dict[tuple[str, str], str]:
 
 
 def graph_of(xs: list[PaperExtraction]):  # type: ignore[no-untyped-def]
-    return build_graph([Paper(x.paper_id, f"Title {x.paper_id}", "abstract") for x in xs], xs)
+    """The graph of `xs`, each paper's abstract being its first entity's evidence sentence."""
+    return build_graph([Paper(x.paper_id, f"Title {x.paper_id}", x.entities[0].evidence[0].sentence) for x in xs], xs)
 
 
 def defining(n: int, start: int = 0, long: str = "Quantized Zonal Transformer", short: str = "QZT",
@@ -236,3 +237,75 @@ def test_ids_stay_when_papers_are_added_full_and_incremental(tmp_path: Path) -> 
     before, after = edge_targets(tmp_path / "small"), edge_targets(tmp_path / "grown")
     assert {k: after[k] for k in before} == before
     assert len({(i.split(":")[0], n.casefold()) for i, n in grown.items()}) == len(grown)
+
+
+def _entity_targets(out: Path) -> dict[str, set[str]]:
+    """Paper id -> the entity nodes its edges point to."""
+    graph = json.loads((out / "graph.json").read_text(encoding="utf-8"))
+    papers = {n["id"] for n in graph["nodes"] if n["type"] == "Paper"}
+    targets: dict[str, set[str]] = {p: set() for p in papers}
+    for e in graph["edges"]:
+        if e["source"] in papers and e["key"] != "HAS_RESULT":
+            targets[e["source"]].add(e["target"])
+    return targets
+
+
+def test_sample_corpus_has_one_node_per_name_and_keeps_every_id_when_a_dump_is_added(corpus_dir: Path,
+                                                                                      tmp_path: Path) -> None:
+    from kg.builder import build
+
+    files = sorted(corpus_dir.glob("*.txt"))
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for path in files[:-1]:
+        shutil.copy(path, folder / path.name)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build([folder], out, cache_dir=cache)
+    shutil.copytree(out, tmp_path / "four")
+    shutil.copy(files[-1], folder / files[-1].name)
+    assert build([folder], out, cache_dir=cache).mode.startswith("incremental")
+    build([folder], tmp_path / "full", cache_dir=cache, incremental=False)
+    assert (out / "graph.json").read_bytes() == (tmp_path / "full" / "graph.json").read_bytes()
+    four, five = entity_ids(tmp_path / "four"), entity_ids(out)
+    for ids in (four, five):
+        names = [(i.split(":")[0], n) for i, n in ids.items()]
+        assert len(set(names)) == len(names), "two nodes share a type and name"
+    assert set(four) <= set(five), sorted(set(four) - set(five))
+    before, after = _entity_targets(tmp_path / "four"), _entity_targets(out)
+    assert {p: after[p] for p in before} == before, "a paper's entities moved"
+    graph = json.loads((out / "graph.json").read_text(encoding="utf-8"))
+    nodes = {n["id"]: n for n in graph["nodes"]}
+    for node_id in ("dataset:cifar100", "dataset:glue", "method:llama", "dataset:cub200-2011"):
+        assert node_id in nodes, node_id
+    assert sum(1 for n in nodes.values() if n["type"] == "Dataset" and n["name"] == "CIFAR-100") == 1
+
+
+def test_rdf_export_gives_each_merged_label_its_rule_and_papers() -> None:
+    import pyshacl
+    from rdflib import Graph, Literal
+    from rdflib.namespace import PROV, RDF, SKOS
+
+    from kg.stores.rdf import node_iri, to_rdflib
+    from kg.vocab import KG
+
+    xs = [*defining(2), px("plural", ent("Quantized Zonal Transformers")), px("clip", ent("CLIP")),
+          px("clip2", ent("Contrastive Language-Image Pretraining")), px("clip3", ent("CLIP"))]
+    data = to_rdflib(graph_of(xs))
+    clip = node_iri("method:clip", "Method")
+    assert (clip, SKOS.altLabel, Literal("Contrastive Language-Image Pretraining")) in data
+    statements = {s for s in data.subjects(RDF.type, KG.LabelStatement) if (s, RDF.subject, clip) in data}
+    assert len(statements) == 1
+    (statement,) = statements
+    assert data.value(statement, KG.mergeRule) == Literal("lexicon")
+    assert data.value(statement, RDF.object) == Literal("Contrastive Language-Image Pretraining")
+    assert set(data.objects(statement, PROV.wasDerivedFrom)) == {node_iri("clip2", "Paper")}
+    qzt = node_iri(entity_id("Method", identity_key("Quantized Zonal Transformer")), "Method")
+    rules = {(str(data.value(s, RDF.object)), str(data.value(s, KG.mergeRule)), int(data.value(s, KG.formCount)))
+             for s in data.subjects(RDF.type, KG.LabelStatement) if (s, RDF.subject, qzt) in data}
+    assert ("QZT", "defined", 2) in rules and ("Quantized Zonal Transformers", "normalized", 1) in rules
+    shapes = Graph().parse(Path(__file__).resolve().parents[1] / "ontology" / "shapes.ttl", format="turtle")
+    conforms, _, text = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True)
+    assert conforms, text
+    data.remove((qzt, SKOS.altLabel, Literal("QZT")))
+    conforms, _, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True)
+    assert not conforms, "a label statement whose label is not asserted is caught"
