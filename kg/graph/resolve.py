@@ -291,8 +291,27 @@ def _read(sig: Signature, lexicon: _Lexicon) -> _Reading:
     return reading
 
 
+def _abbreviates(short: str, long: str) -> bool:
+    """`short` is a shortening of `long` (any case): same first letter, its letters and digits in order in
+    `long` ("HyMamba" of "hyperspectral tracking network with Mamba"; not "SAM-I2V" of "Segment Anything")."""
+    letters = [c for c in short.casefold() if c.isalnum()]
+    text = long.casefold()
+    if not letters or len(short) >= len(long) or not text or text[0] != letters[0]:
+        return False
+    pos = 1
+    for ch in letters[1:]:
+        pos = text.find(ch, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
+
+
 def _surface_rules(sig: Signature, key: str, rule: str, acronym: str | None) -> tuple[tuple[str, str], ...]:
-    """(surface, rule) for every form of `sig` that names the entity `key` (other versions are left out)."""
+    """(surface, rule) for every form of `sig` that names the entity `key`. Other versions are left out, and
+    so is a form the paper's extraction grouped with the name that neither folds to the key, nor is listed by
+    the lexicon, nor shortens the name or is shortened by it (a grouping the extractor got wrong, such as a
+    variant "SAM-I2V" beside "Segment Anything Model")."""
     etype, name, mentions = sig
     out: dict[str, str] = {}
     lexicon = _lexicon()
@@ -308,7 +327,9 @@ def _surface_rules(sig: Signature, key: str, rule: str, acronym: str | None) -> 
             out[surface] = rule
         elif lexicon.keys.get((etype, form)) == key:
             out[surface] = "lexicon"
-        else:
+        elif surface != name and (_abbreviates(surface, name) or _abbreviates(name, surface)):
+            out[surface] = "alias"
+        elif surface == name:
             out[surface] = "alias"
     return tuple(out.items())
 

@@ -1,0 +1,143 @@
+"""Draw samples of entity-resolution decisions from a build, for labelling by hand; score labelled samples.
+
+Two samples (seeded, so a build always gives the same ones):
+
+- merges: (entity, surface form) pairs, uniform over every surface form other than the display name that
+  resolution put on an entity with several forms. Correct when the form, in its paper's sentence, names
+  the entity.
+- acronym links: paper-level uses of a bare acronym (no expansion in that paper) that resolution linked to
+  an entity with an expansion (from the lexicon, or defined in other papers). Correct when the acronym, in
+  its sentence, stands for that expansion.
+
+    python scripts/sample_resolution.py draw BUILD_DIR OUT_DIR [--merges 60] [--acronyms 60] [--seed 15]
+    python scripts/sample_resolution.py score LABELLED.jsonl ...
+
+`draw` writes OUT_DIR/merges.jsonl and OUT_DIR/acronyms.jsonl with ``"label": null``; set each label to
+true or false (and a short "note" when false), then `score` prints the precision of each file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from kg.graph.build import signatures_of
+from kg.graph.resolve import Signature, _looks_like_acronym, identity_key, is_acronym_of, resolve_signatures
+
+
+def _records(build: Path) -> list[dict[str, Any]]:
+    with open(build / "extractions.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def _sentence(entity: dict[str, Any], form: str | None = None) -> str:
+    """The sentence of the evidence whose span is `form` (else the first evidence sentence)."""
+    fallback = ""
+    for ev in entity["evidence"]:
+        span = ev["sentence"][ev["start"] - ev["sentence_start"]:ev["end"] - ev["sentence_start"]]
+        if form is None or span == form:
+            return ev["sentence"]
+        fallback = fallback or ev["sentence"]
+    return fallback
+
+
+def _is_bare(sig: Signature) -> bool:
+    _, name, mentions = sig
+    surfaces = {name, *mentions}
+    return _looks_like_acronym(name) and not any(is_acronym_of(s, o) for s in surfaces for o in surfaces if s != o)
+
+
+def draw(build: Path, out: Path, merges: int, acronyms: int, seed: int) -> None:
+    records = _records(build)
+    counts = Counter(s for r in records for s in signatures_of(r))
+    res = resolve_signatures(counts)
+    forms_of: dict[str, set[str]] = {}
+    for sig, node in res.assignment.items():
+        forms_of.setdefault(node, set()).update(f for f, _ in res.forms[sig])
+    # Merge sample: (node, form, rule) over nodes with several forms, the display name left out.
+    pairs: dict[tuple[str, str, str], Signature] = {}
+    for sig in sorted(res.assignment):
+        node = res.assignment[sig]
+        if len(forms_of[node]) < 2:
+            continue
+        for form, rule in res.forms[sig]:
+            if form != res.entities[node].name:
+                pairs.setdefault((node, form, rule), sig)
+    rng = random.Random(seed)
+    chosen = rng.sample(sorted(pairs), min(merges, len(pairs)))
+    wanted = {pairs[c]: c for c in chosen}
+    merge_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    # Acronym sample: paper-level bare acronyms on a node that has an expansion of them among its forms.
+    expansions = {node: sorted(f for f in forms if " " in identity_key(f)) for node, forms in forms_of.items()}
+    uses: list[tuple[int, int]] = []
+    for p, record in enumerate(records):
+        for e, entity in enumerate(record["entities"]):
+            sig = signatures_of({"entities": [entity]})[0]
+            node = res.assignment[sig]
+            if _is_bare(sig) and any(is_acronym_of(entity["name"], x) for x in expansions[node]):
+                uses.append((p, e))
+            if sig in wanted and wanted[sig] not in merge_rows:
+                node, form, rule = wanted[sig]
+                merge_rows[wanted[sig]] = {
+                    "entity": node, "name": res.entities[node].name, "type": sig[0], "form": form, "rule": rule,
+                    "paper": record["id"], "paper_name": entity["name"], "sentence": _sentence(entity, form),
+                    "label": None}
+    picked = rng.sample(uses, min(acronyms, len(uses)))
+    acronym_rows = []
+    for p, e in sorted(picked):
+        entity = records[p]["entities"][e]
+        node = res.assignment[signatures_of({"entities": [entity]})[0]]
+        acronym_rows.append({
+            "entity": node, "name": res.entities[node].name, "type": entity["type"], "acronym": entity["name"],
+            "expansions": [x for x in expansions[node] if is_acronym_of(entity["name"], x)],
+            "paper": records[p]["id"], "sentence": _sentence(entity, entity["name"]), "label": None})
+    out.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("merges", [merge_rows[c] for c in chosen if c in merge_rows]), ("acronyms", acronym_rows)):
+        with open(out / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    print(f"{len(records)} papers, {len(res.entities)} entities")
+    print(f"merges: {len(merge_rows)} drawn of {len(pairs)} merged (entity, form) pairs -> {out / 'merges.jsonl'}")
+    print(f"acronym links: {len(acronym_rows)} drawn of {len(uses)} bare-acronym uses linked to an expansion "
+          f"-> {out / 'acronyms.jsonl'}")
+
+
+def score(paths: list[Path]) -> None:
+    for path in paths:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        labelled = [r for r in rows if r.get("label") is not None]
+        right = sum(1 for r in labelled if r["label"])
+        if not labelled:
+            print(f"{path}: nothing labelled")
+            continue
+        print(f"{path}: precision {right / len(labelled):.3f} ({right}/{len(labelled)} correct)")
+        for r in labelled:
+            if not r["label"]:
+                print(f"  wrong: {r.get('form') or r.get('acronym')!r} -> {r['entity']}: {r.get('note', '')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("draw", help="draw samples from a build")
+    d.add_argument("build", type=Path)
+    d.add_argument("out", type=Path)
+    d.add_argument("--merges", type=int, default=60)
+    d.add_argument("--acronyms", type=int, default=60)
+    d.add_argument("--seed", type=int, default=15)
+    s = sub.add_parser("score", help="precision of labelled samples")
+    s.add_argument("files", type=Path, nargs="+")
+    args = parser.parse_args(argv)
+    if args.command == "draw":
+        draw(args.build, args.out, args.merges, args.acronyms, args.seed)
+    else:
+        score(args.files)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
