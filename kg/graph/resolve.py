@@ -62,7 +62,7 @@ RULES = {
 _SEP = re.compile(r"[\s\-_\u2010-\u2015/]+")
 _DROP = re.compile(r"[^\w@%.+ ]")
 _VARIANT_TOKEN = re.compile(
-    r"(?:v?\d+(?:\.\d+)*[kmbt]?|\d+x\d+|[a-z]?\d+[a-z]?|large|base|small|tiny|mini|medium|huge|giant|xl|xxl|"
+    r"(?:v?\d+(?:\.\d+)*[kmbt]?|\d+x\d+|[a-z]?\d+[a-z]?|[a-z]|large|base|small|tiny|mini|medium|huge|giant|xl|xxl|"
     r"plus|pro|lite|instruct|chat|turbo|max|flash|ultra|nano)"
 )
 _GLUED_VERSION = re.compile(r"^(.*[a-z])(\d+(?:\.\d+)*[kmbt]?)$")
@@ -156,9 +156,20 @@ def is_acronym_of(short: str, long: str) -> bool:
     return True
 
 
+def _compact(text: str) -> str:
+    return identity_key(text).replace(" ", "")
+
+
+def _extends(long: str, short: str) -> bool:
+    """`long` is `short` with more after it ("gpt-oss-120b" of "GPT-oss", "Grad-CAM++" of "Grad-CAM")."""
+    return _compact(long).startswith(_compact(short)) or long.startswith(short)
+
+
 def _is_definition(short: str, long: str) -> bool:
-    """`short` is an acronym of `long`, a phrase of several words that is not itself acronym-shaped."""
-    return " " in surface_key(long) and not _looks_like_acronym(long.replace(" ", "")) and is_acronym_of(short, long)
+    """`short` is an acronym of `long`, a phrase of several words that is not itself acronym-shaped nor `short`
+    extended."""
+    return " " in surface_key(long) and not _looks_like_acronym(long.replace(" ", "")) and \
+        is_acronym_of(short, long) and not _extends(long, short)
 
 
 def variant_base(key: str) -> str | None:
@@ -166,9 +177,9 @@ def variant_base(key: str) -> str | None:
     parts = key.split(" ")
     if len(parts) > 1 and _VARIANT_TOKEN.fullmatch(parts[-1]):
         return " ".join(parts[:-1])
-    glued = _GLUED_VERSION.match(key)
-    if glued and len(glued.group(1)) >= 3 and " " not in key:
-        return glued.group(1)
+    glued = _GLUED_VERSION.match(parts[-1])
+    if glued and (len(glued.group(1)) >= 3 or len(parts) > 1):
+        return " ".join((*parts[:-1], glued.group(1)))
     return None
 
 
@@ -296,7 +307,7 @@ def _abbreviates(short: str, long: str) -> bool:
     `long` ("HyMamba" of "hyperspectral tracking network with Mamba"; not "SAM-I2V" of "Segment Anything")."""
     letters = [c for c in short.casefold() if c.isalnum()]
     text = long.casefold()
-    if not letters or len(short) >= len(long) or not text or text[0] != letters[0]:
+    if not letters or len(short) >= len(long) or not text or text[0] != letters[0] or _extends(long, short):
         return False
     pos = 1
     for ch in letters[1:]:
