@@ -11,6 +11,8 @@ Two samples (seeded, so a build always gives the same ones):
 
     python scripts/sample_resolution.py draw BUILD_DIR OUT_DIR [--merges 60] [--acronyms 60] [--seed 15]
     python scripts/sample_resolution.py score LABELLED.jsonl ...
+    python scripts/sample_resolution.py duplicates BUILD_DIR ...     # (type, name) pairs held by several nodes
+    python scripts/sample_resolution.py stability OLD_BUILD NEW_BUILD   # ids of OLD kept in NEW
 
 `draw` writes OUT_DIR/merges.jsonl and OUT_DIR/acronyms.jsonl with ``"label": null``; set each label to
 true or false (and a short "note" when false), then `score` prints the precision of each file.
@@ -120,6 +122,57 @@ def score(paths: list[Path]) -> None:
                 print(f"  wrong: {r.get('form') or r.get('acronym')!r} -> {r['entity']}: {r.get('note', '')}")
 
 
+def _entity_nodes(build: Path) -> list[dict[str, Any]]:
+    """The entity nodes of a build's graph.json (the nodes array only; the edges are not read)."""
+    from kg.graph.writer import GRAPH_MIDDLE
+
+    data = (build / "graph.json").read_bytes()
+    head = data[:data.index(GRAPH_MIDDLE)] + b"]}"
+    return [n for n in json.loads(head)["nodes"] if n["type"] in ("Method", "Dataset", "Metric", "Task")]
+
+
+def duplicates(builds: list[Path]) -> None:
+    from kg.graph.resolve import surface_key
+
+    for build in builds:
+        nodes = _entity_nodes(build)
+        exact = Counter((n["type"], n["name"]) for n in nodes)
+        folded = Counter((n["type"], surface_key(n["name"])) for n in nodes)
+        print(f"{build}: {len(nodes)} entities; (type, name) held by several nodes: "
+              f"{sum(1 for c in exact.values() if c > 1)}; (type, folded name): "
+              f"{sum(1 for c in folded.values() if c > 1)}")
+        for (etype, name), c in sorted(folded.items()):
+            if c > 1:
+                print(f"  {etype} {name!r}: " + ", ".join(
+                    f"{n['id']} ({n['name']}, {n['paper_count']})" for n in nodes
+                    if n["type"] == etype and surface_key(n["name"]) == name))
+
+
+def _signature_nodes(build: Path) -> dict[tuple[str, str, tuple[str, ...]], str]:
+    out = {}
+    with open(build / ".kg-state" / "signatures.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            etype, name, mentions, node = json.loads(line)
+            if node is not None:
+                out[(etype, name, tuple(mentions))] = node
+    return out
+
+
+def stability(old: Path, new: Path) -> None:
+    before, after = _signature_nodes(old), _signature_nodes(new)
+    old_ids, new_ids = set(before.values()), set(after.values())
+    moved = [s for s in before if after.get(s) != before[s]]
+    renamed = {n["id"]: n["name"] for n in _entity_nodes(old)}
+    names = {n["id"]: n["name"] for n in _entity_nodes(new)}
+    print(f"{old} -> {new}")
+    print(f"  entity ids of the old build kept: {len(old_ids & new_ids)}/{len(old_ids)} "
+          f"({len(old_ids - new_ids)} gone); new ids: {len(new_ids - old_ids)}")
+    print(f"  distinct entity signatures of the old build on another node now: {len(moved)}/{len(before)}")
+    print(f"  display names changed (id kept): {sum(1 for i, n in renamed.items() if i in names and names[i] != n)}")
+    for s in moved[:10]:
+        print(f"    {s} : {before[s]} -> {after.get(s)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -131,11 +184,20 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--seed", type=int, default=15)
     s = sub.add_parser("score", help="precision of labelled samples")
     s.add_argument("files", type=Path, nargs="+")
+    u = sub.add_parser("duplicates", help="(type, name) pairs held by several nodes")
+    u.add_argument("builds", type=Path, nargs="+")
+    t = sub.add_parser("stability", help="entity ids of an earlier build kept in a later one")
+    t.add_argument("old", type=Path)
+    t.add_argument("new", type=Path)
     args = parser.parse_args(argv)
     if args.command == "draw":
         draw(args.build, args.out, args.merges, args.acronyms, args.seed)
-    else:
+    elif args.command == "score":
         score(args.files)
+    elif args.command == "duplicates":
+        duplicates(args.builds)
+    else:
+        stability(args.old, args.new)
     return 0
 
 
