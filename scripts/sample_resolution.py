@@ -3,18 +3,18 @@
 Two samples (seeded, so a build always gives the same ones):
 
 - merges: (entity, surface form) pairs, uniform over every surface form other than the display name that
-  resolution put on an entity with several forms. Correct when the form, in its paper's sentence, names
-  the entity.
+  resolution put on an entity with several forms; and merges_weighted: the same pairs drawn in proportion to
+  how many papers' entities carry them. Correct when the form, in its paper's sentence, names the entity.
 - acronym links: paper-level uses of a bare acronym (no expansion in that paper) that resolution linked to
   an entity with an expansion (from the lexicon, or defined in other papers). Correct when the acronym, in
   its sentence, stands for that expansion.
 
-    python scripts/sample_resolution.py draw BUILD_DIR OUT_DIR [--merges 60] [--acronyms 60] [--seed 15]
+    python scripts/sample_resolution.py draw BUILD_DIR OUT_DIR [--merges 50] [--weighted 40] [--acronyms 50]
     python scripts/sample_resolution.py score LABELLED.jsonl ...
     python scripts/sample_resolution.py duplicates BUILD_DIR ...     # (type, name) pairs held by several nodes
     python scripts/sample_resolution.py stability OLD_BUILD NEW_BUILD   # ids of OLD kept in NEW
 
-`draw` writes OUT_DIR/merges.jsonl and OUT_DIR/acronyms.jsonl with ``"label": null``; set each label to
+`draw` writes OUT_DIR/merges.jsonl, merges_weighted.jsonl and acronyms.jsonl with ``"label": null``; set each label to
 true or false (and a short "note" when false), then `score` prints the precision of each file.
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.graph.build import signatures_of
-from kg.graph.resolve import Signature, _looks_like_acronym, identity_key, is_acronym_of, resolve_signatures
+from kg.graph.resolve import Signature, _is_definition, _looks_like_acronym, is_acronym_of, resolve_signatures
 
 
 def _records(build: Path) -> list[dict[str, Any]]:
@@ -54,7 +54,7 @@ def _is_bare(sig: Signature) -> bool:
     return _looks_like_acronym(name) and not any(is_acronym_of(s, o) for s in surfaces for o in surfaces if s != o)
 
 
-def draw(build: Path, out: Path, merges: int, acronyms: int, seed: int) -> None:
+def draw(build: Path, out: Path, merges: int, weighted: int, acronyms: int, seed: int) -> None:
     records = _records(build)
     counts = Counter(s for r in records for s in signatures_of(r))
     res = resolve_signatures(counts)
@@ -63,6 +63,7 @@ def draw(build: Path, out: Path, merges: int, acronyms: int, seed: int) -> None:
         forms_of.setdefault(node, set()).update(f for f, _ in res.forms[sig])
     # Merge sample: (node, form, rule) over nodes with several forms, the display name left out.
     pairs: dict[tuple[str, str, str], Signature] = {}
+    weight: Counter[tuple[str, str, str]] = Counter()
     for sig in sorted(res.assignment):
         node = res.assignment[sig]
         if len(forms_of[node]) < 2:
@@ -70,23 +71,28 @@ def draw(build: Path, out: Path, merges: int, acronyms: int, seed: int) -> None:
         for form, rule in res.forms[sig]:
             if form != res.entities[node].name:
                 pairs.setdefault((node, form, rule), sig)
+                weight[(node, form, rule)] += counts[sig]
     rng = random.Random(seed)
     chosen = rng.sample(sorted(pairs), min(merges, len(pairs)))
-    wanted = {pairs[c]: c for c in chosen}
+    # Weighted without replacement (Efraimidis-Spirakis keys), the uniform draw's pairs left out.
+    keyed = sorted(((rng.random() ** (1 / weight[p]), p) for p in sorted(pairs) if p not in set(chosen)), reverse=True)
+    heavy = [p for _, p in keyed[:weighted]]
+    wanted = {pairs[c]: c for c in (*chosen, *heavy)}
     merge_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     # Acronym sample: paper-level bare acronyms on a node that has an expansion of them among its forms.
-    expansions = {node: sorted(f for f in forms if " " in identity_key(f)) for node, forms in forms_of.items()}
+    expansions = {node: sorted(forms) for node, forms in forms_of.items()}
     uses: list[tuple[int, int]] = []
     for p, record in enumerate(records):
         for e, entity in enumerate(record["entities"]):
             sig = signatures_of({"entities": [entity]})[0]
             node = res.assignment[sig]
-            if _is_bare(sig) and any(is_acronym_of(entity["name"], x) for x in expansions[node]):
+            if _is_bare(sig) and any(_is_definition(entity["name"], x) for x in expansions[node]):
                 uses.append((p, e))
             if sig in wanted and wanted[sig] not in merge_rows:
                 node, form, rule = wanted[sig]
                 merge_rows[wanted[sig]] = {
                     "entity": node, "name": res.entities[node].name, "type": sig[0], "form": form, "rule": rule,
+                    "papers": weight[wanted[sig]],
                     "paper": record["id"], "paper_name": entity["name"], "sentence": _sentence(entity, form),
                     "label": None}
     picked = rng.sample(uses, min(acronyms, len(uses)))
@@ -96,10 +102,12 @@ def draw(build: Path, out: Path, merges: int, acronyms: int, seed: int) -> None:
         node = res.assignment[signatures_of({"entities": [entity]})[0]]
         acronym_rows.append({
             "entity": node, "name": res.entities[node].name, "type": entity["type"], "acronym": entity["name"],
-            "expansions": [x for x in expansions[node] if is_acronym_of(entity["name"], x)],
+            "expansions": [x for x in expansions[node] if _is_definition(entity["name"], x)],
             "paper": records[p]["id"], "sentence": _sentence(entity, entity["name"]), "label": None})
     out.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("merges", [merge_rows[c] for c in chosen if c in merge_rows]), ("acronyms", acronym_rows)):
+    for name, rows in (("merges", [merge_rows[c] for c in chosen if c in merge_rows]),
+                       ("merges_weighted", [merge_rows[c] for c in heavy if c in merge_rows]),
+                       ("acronyms", acronym_rows)):
         with open(out / f"{name}.jsonl", "w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     print(f"{len(records)} papers, {len(res.entities)} entities")
@@ -179,8 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("draw", help="draw samples from a build")
     d.add_argument("build", type=Path)
     d.add_argument("out", type=Path)
-    d.add_argument("--merges", type=int, default=60)
-    d.add_argument("--acronyms", type=int, default=60)
+    d.add_argument("--merges", type=int, default=50)
+    d.add_argument("--weighted", type=int, default=40)
+    d.add_argument("--acronyms", type=int, default=50)
     d.add_argument("--seed", type=int, default=15)
     s = sub.add_parser("score", help="precision of labelled samples")
     s.add_argument("files", type=Path, nargs="+")
@@ -191,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("new", type=Path)
     args = parser.parse_args(argv)
     if args.command == "draw":
-        draw(args.build, args.out, args.merges, args.acronyms, args.seed)
+        draw(args.build, args.out, args.merges, args.weighted, args.acronyms, args.seed)
     elif args.command == "score":
         score(args.files)
     elif args.command == "duplicates":

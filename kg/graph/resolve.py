@@ -67,7 +67,7 @@ _VARIANT_TOKEN = re.compile(
 )
 _GLUED_VERSION = re.compile(r"^(.*[a-z])(\d+(?:\.\d+)*[kmbt]?)$")
 _LETTER_DIGIT_GAP = re.compile(r"(?<=[a-z]) (?=\d)")
-_PREFIX_GAP = re.compile(r"\b(pre|post|non|multi|semi|re|co|sub|inter|intra|meta|hyper|super|fine|mid|over|under) "
+_PREFIX_GAP = re.compile(r"\b(pre|post|non|multi|semi|re|co|sub|inter|intra|meta|hyper|super|fine|mid) "
                          r"(?=[a-z])")
 _DIGITS = re.compile(r"\d")
 
