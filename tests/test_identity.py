@@ -237,6 +237,18 @@ def test_ids_stay_when_papers_are_added_full_and_incremental(tmp_path: Path) -> 
     before, after = edge_targets(tmp_path / "small"), edge_targets(tmp_path / "grown")
     assert {k: after[k] for k in before} == before
     assert len({(i.split(":")[0], n.casefold()) for i, n in grown.items()}) == len(grown)
+    # The build's entity nodes, merge log included, are the library's (kg.graph.iter_graph) for the same records.
+    from kg.codec import paper_from_dict
+    from kg.graph.build import iter_graph
+
+    out = tmp_path / "grown"
+    records = [json.loads(line) for line in (out / "extractions.jsonl").read_text(encoding="utf-8").splitlines()]
+    papers = [paper_from_dict(json.loads(line)) for line in (out / "papers.jsonl").read_text(encoding="utf-8").splitlines()]
+    library = {node_id: attrs for kind, (node_id, attrs, *_) in iter_graph(papers, lambda: records)
+               if kind == "node" and attrs["type"] in ("Method", "Dataset", "Metric", "Task")}
+    built = {n.pop("id"): n for n in json.loads((out / "graph.json").read_text(encoding="utf-8"))["nodes"]
+             if n["type"] in ("Method", "Dataset", "Metric", "Task")}
+    assert built == library and any("merged" in n for n in built.values())
 
 
 def _entity_targets(out: Path) -> dict[str, set[str]]:

@@ -115,9 +115,14 @@ def paper_counts(resolution: Resolution, table: SignatureTable, ptr: np.ndarray,
     return {name: int(c) for name, c in zip(names, counts)}
 
 
-def first_papers(table: SignatureTable, ptr: np.ndarray, ids: np.ndarray, *,
-                 limit: int = MERGE_EXAMPLES) -> dict[Signature, list[int]]:
-    """The positions of the first `limit` papers naming each signature that occurs."""
+def first_papers(table: SignatureTable, ptr: np.ndarray, ids: np.ndarray, *, limit: int = MERGE_EXAMPLES,
+                 only: np.ndarray | None = None) -> dict[Signature, list[int]]:
+    """The positions of the first `limit` papers naming each signature that occurs (of the signature indices
+    `only`, when given)."""
+    if only is not None:
+        keep = np.isin(ids, only)
+        ids, where = ids[keep], np.flatnonzero(keep)
+        ptr = np.searchsorted(where, ptr)  # paper p's kept entries now lie at [ptr[p], ptr[p + 1])
     if len(ids) == 0:
         return {}
     order = np.argsort(ids, kind="stable")
@@ -138,12 +143,18 @@ def build_merge_log(resolution: Resolution, table: SignatureTable, ptr: np.ndarr
                     papers_file: Path, paper_ranges: tuple[np.ndarray, np.ndarray]) -> dict[str, list[dict[str, Any]]]:
     """The merge log (`kg.graph.build.merge_log`) of a build, its example papers read from papers.jsonl."""
     counts = {s: c for s, c in zip(table.signatures, table.counts) if c > 0}
+    forms: dict[str, set[str]] = {}
+    for sig in counts:
+        forms.setdefault(resolution.assignment[sig], set()).update(f for f, _ in resolution.forms.get(sig, ()))
+    merged = {node for node, surfaces in forms.items() if len(surfaces) > 1}
+    only = np.array([i for i, (s, c) in enumerate(zip(table.signatures, table.counts))
+                     if c > 0 and resolution.assignment[s] in merged], dtype=np.int64)
     with open(papers_file, "rb") as fh:
         def paper_id(position: int) -> str:
             line = read_range(fh, int(paper_ranges[0][position]), int(paper_ranges[1][position]))
             return str(json.loads(line)["id"])
 
-        return merge_log(resolution, counts, first_papers(table, ptr, ids), paper_id)
+        return merge_log(resolution, counts, first_papers(table, ptr, ids, only=only), paper_id)
 
 
 @dataclass
