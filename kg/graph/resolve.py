@@ -184,15 +184,19 @@ def variant_base(key: str) -> str | None:
 
 
 def _stem(key: str) -> str:
-    """`key` without its trailing version and size tokens ("gemini 1.5 pro" -> "gemini")."""
+    """`key` without its trailing version and size tokens, singular ("gemini 1.5 pro" -> "gemini",
+    "epic kitchens 100" -> "epic kitchen")."""
     while (base := variant_base(key)) is not None:
         key = base
+    if len(key) > 3 and key.endswith("s") and not key.endswith("ss"):
+        key = key[:-1]
     return key
 
 
 def _other_version(key: str, form: str) -> bool:
     """True when `form` names another version or variant of the thing `key` names (or its base)."""
-    return form != key and (_stem(form) == _stem(key) and (key != _stem(key) or form != _stem(form)))
+    return form != key and _stem(form) == _stem(key) and (variant_base(key) is not None or
+                                                          variant_base(form) is not None)
 
 
 def signature(entity: Entity) -> Signature:
