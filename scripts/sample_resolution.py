@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
+import hashlib
 import sys
 from collections import Counter
 from pathlib import Path
@@ -46,6 +46,12 @@ def _sentence(entity: dict[str, Any], form: str | None = None) -> str:
             return ev["sentence"]
         fallback = fallback or ev["sentence"]
     return fallback
+
+
+def _uniform(seed: int, *item: object) -> float:
+    """A number in (0, 1) that depends on `seed` and `item` only."""
+    digest = hashlib.sha256(json.dumps([seed, *item], ensure_ascii=False).encode("utf-8")).digest()
+    return (int.from_bytes(digest[:8], "big") + 1) / (2 ** 64 + 2)
 
 
 def _is_bare(sig: Signature) -> bool:
@@ -72,10 +78,12 @@ def draw(build: Path, out: Path, merges: int, weighted: int, acronyms: int, seed
             if form != res.entities[node].name:
                 pairs.setdefault((node, form, rule), sig)
                 weight[(node, form, rule)] += counts[sig]
-    rng = random.Random(seed)
-    chosen = rng.sample(sorted(pairs), min(merges, len(pairs)))
+    # Each item's random number is a hash of the seed and the item, so a slightly different pool (another
+    # build, a changed rule) keeps most of the same items and their labels.
+    chosen = sorted(pairs, key=lambda p: _uniform(seed, *p))[:merges]
     # Weighted without replacement (Efraimidis-Spirakis keys), the uniform draw's pairs left out.
-    keyed = sorted(((rng.random() ** (1 / weight[p]), p) for p in sorted(pairs) if p not in set(chosen)), reverse=True)
+    taken = set(chosen)
+    keyed = sorted(((_uniform(seed + 1, *p) ** (1 / weight[p]), p) for p in pairs if p not in taken), reverse=True)
     heavy = [p for _, p in keyed[:weighted]]
     wanted = {pairs[c]: c for c in (*chosen, *heavy)}
     merge_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -95,7 +103,8 @@ def draw(build: Path, out: Path, merges: int, weighted: int, acronyms: int, seed
                     "papers": weight[wanted[sig]],
                     "paper": record["id"], "paper_name": entity["name"], "sentence": _sentence(entity, form),
                     "label": None}
-    picked = rng.sample(uses, min(acronyms, len(uses)))
+    picked = sorted(uses, key=lambda u: _uniform(seed, records[u[0]]["id"], records[u[0]]["entities"][u[1]]["name"]))
+    picked = picked[:acronyms]
     acronym_rows = []
     for p, e in sorted(picked):
         entity = records[p]["entities"][e]

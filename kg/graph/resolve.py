@@ -82,11 +82,14 @@ def surface_key(text: str) -> str:
     >>> surface_key("GPT-2") == surface_key("GPT2"), surface_key("ResNet-50")
     (True, 'resnet50')
     """
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = _SEP.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text)
+    # A capital final S of a mixed-case acronym is one of its letters ("ViTAS", "FLOPS"), not a plural.
+    capital_s = text.rstrip().endswith("S") and any(c.isupper() for c in text.rstrip()[:-1]) and \
+        any(c.islower() for c in text)
+    text = _SEP.sub(" ", text.casefold())
     text = _DROP.sub("", text)
     text = _LETTER_DIGIT_GAP.sub("", " ".join(text.split()))
-    if len(text) > 3 and text.endswith("s") and not text.endswith("ss"):
+    if len(text) > 3 and text.endswith("s") and not text.endswith("ss") and not capital_s:
         text = text[:-1]
     return text
 
