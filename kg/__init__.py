@@ -19,6 +19,7 @@ __all__ = [
     "build_graph",
     "read_graph",
     "graph_stats",
+    "explain",
     "export",
     "sparql",
     "cypher",
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from kg.evaluate import evaluate
     from kg.extract import extract
     from kg.graph import build_graph, read_graph
+    from kg.graph.explain import explain
     from kg.graph.stats import graph_stats
     from kg.ingest import read_entries, read_papers
     from kg.builder import build
@@ -60,6 +62,7 @@ _LAZY = {
     "build_graph": ("kg.graph", "build_graph"),
     "read_graph": ("kg.graph", "read_graph"),
     "graph_stats": ("kg.graph.stats", "graph_stats"),
+    "explain": ("kg.graph.explain", "explain"),
     "export": ("kg.stores", "export"),
     "sparql": ("kg.stores.sparql", "sparql"),
     "cypher": ("kg.stores.cypher", "cypher"),

@@ -153,6 +153,19 @@ def papers(query: str | None, graph_dir: Path, fmt: str, limit: int, merged: boo
     _echo(render(rows, fmt, ["id", "title", "sources", "first_source"]))
 
 
+@cli.command()
+@click.argument("name")
+@_graph_option
+@_format_option
+def explain(name: str, graph_dir: Path, fmt: str) -> None:
+    """Show how an entity was resolved: every surface form merged into it, by which rule, from which papers."""
+    from kg.graph.explain import EXPLAIN_COLUMNS, explain as explain_entity
+
+    rows = explain_entity(graph_dir, name)
+    columns = EXPLAIN_COLUMNS if fmt == "table" else [*EXPLAIN_COLUMNS[:5], "rule_text", *EXPLAIN_COLUMNS[5:]]
+    _echo(render(rows, fmt, columns))
+
+
 @cli.command("extract")
 @click.argument("input_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -296,9 +309,10 @@ def push(graph_dir: Path, uri: str | None, user: str, password: str | None, data
     rels = sum(report.relationships.values())
     _echo("\n".join([
         f"kg push -> {report.uri}  ({report.seconds:.1f}s, {report.batches} batches of up to {batch_size})",
-        f"  nodes           {nodes}  ({report.nodes_created} new): "
+        f"  nodes           {nodes}  ({report.nodes_created} new), {report.nodes_deleted} stale deleted: "
         + ", ".join(f"{k} {v}" for k, v in report.nodes.items()),
-        f"  relationships   {rels}  ({report.relationships_created} new): "
+        f"  relationships   {rels}  ({report.relationships_created} new), "
+        f"{report.relationships_deleted} stale deleted: "
         + ", ".join(f"{k} {v}" for k, v in report.relationships.items()),
     ]))
 

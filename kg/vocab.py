@@ -56,6 +56,7 @@ class KG(DefinedNamespace):
     Result: URIRef
     Evidence: URIRef
     Statement: URIRef
+    LabelStatement: URIRef
     Extractor: URIRef
     # object properties (relations)
     proposes: URIRef
@@ -75,6 +76,8 @@ class KG(DefinedNamespace):
     category: URIRef
     sourceLocation: URIRef
     paperCount: URIRef
+    mergeRule: URIRef
+    formCount: URIRef
     value: URIRef
     confidence: URIRef
     role: URIRef

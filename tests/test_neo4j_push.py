@@ -156,3 +156,40 @@ def test_cli_push_reads_the_environment_and_summarises(neo4j: LocalNeo4j, tmp_pa
     assert f"kg push -> {neo4j.uri}" in out and f"({graph.number_of_nodes()} new)" in out
     assert main(["push", "--graph", str(tmp_path)]) == 0
     assert "(0 new)" in capsys.readouterr().out
+
+
+def _snapshot(server: LocalNeo4j) -> tuple[set[tuple[str, str]], set[tuple[str, str, str]]]:
+    nodes = run_cypher(server.uri, server.user, server.password,
+                       "MATCH (n) RETURN n.id AS id, labels(n)[0] AS label").rows
+    rels = run_cypher(server.uri, server.user, server.password,
+                      "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, b.id AS b").rows
+    return {(r["id"], r["label"]) for r in nodes}, {(r["a"], r["t"], r["b"]) for r in rels}
+
+
+def test_pushing_a_rebuild_with_renamed_and_merged_entities_leaves_no_stale_node(neo4j: LocalNeo4j) -> None:
+    """The first graph has the ids an earlier resolution gave (one thing split over two nodes, a paper
+    pointing at the stray one); the rebuild merges them under one id. After the push Neo4j is the rebuild."""
+    before = sample_graph(12, nasty=False)
+    before.add_node("dataset:cifar100-61a042", type="Dataset", name="CIFAR-100", aliases=["CIFAR-100"],
+                    paper_count=1)
+    before.add_edge("title-0000000000000001", "dataset:cifar100-61a042", key="EVALUATES_ON", type="EVALUATES_ON",
+                    role="used", confidence=0.9, extractor_version="test/1", evidence=[])
+    before.add_edge("title-0000000000000002", "method:method-102", key="USES", type="USES", role="used",
+                    confidence=0.9, extractor_version="test/1", evidence=[])
+    after = sample_graph(12, nasty=False)
+    after.add_node("dataset:cifar100", type="Dataset", name="CIFAR-100", aliases=["CIFAR-100", "CIFAR100"],
+                   paper_count=1)
+    after.add_edge("title-0000000000000001", "dataset:cifar100", key="EVALUATES_ON", type="EVALUATES_ON",
+                   role="used", confidence=0.9, extractor_version="test/1", evidence=[])
+    after.remove_node("method:method-111")  # an entity the rebuild no longer has, with its relationships
+    _push(neo4j, before)
+    assert ("dataset:cifar100-61a042", "Dataset") in _snapshot(neo4j)[0]
+    report = _push(neo4j, after)
+    nodes, rels = _snapshot(neo4j)
+    assert nodes == {(n, d["type"]) for n, d in after.nodes(data=True)}
+    assert rels == {(u, k, v) for u, v, k in after.edges(keys=True)}
+    assert _counts(neo4j) == _graph_counts(after)
+    assert report.nodes_deleted == 2 and report.relationships_deleted == 1
+    again = _push(neo4j, after)
+    assert (again.nodes_created, again.nodes_deleted, again.relationships_created, again.relationships_deleted) == \
+        (0, 0, 0, 0)

@@ -66,12 +66,12 @@ def test_acronym_and_expansion_merge_across_papers() -> None:
 
 def test_an_acronym_with_two_expansions_does_not_merge() -> None:
     xs = [
-        paper_x("a", ent("Mixture-of-Transformers", "Mixture-of-Transformers", "MoT")),
-        paper_x("b", ent("Mixture of Tokens", "Mixture of Tokens", "MoT")),
-        paper_x("c", ent("MoT")),
+        paper_x("a", ent("Zebra-of-Quokkas", "Zebra-of-Quokkas", "ZoQ")),
+        paper_x("b", ent("Zone of Quietude", "Zone of Quietude", "ZoQ")),
+        paper_x("c", ent("ZoQ")),
     ]
     got = ids(xs)
-    assert len({got[("a", "Mixture-of-Transformers")], got[("b", "Mixture of Tokens")], got[("c", "MoT")]}) == 3
+    assert len({got[("a", "Zebra-of-Quokkas")], got[("b", "Zone of Quietude")], got[("c", "ZoQ")]}) == 3
 
 
 def test_same_name_different_types_stay_apart() -> None:

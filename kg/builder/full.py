@@ -32,7 +32,7 @@ from kg.builder.common import (
 )
 from kg.builder.state import BuildState, FileRecord, file_digest
 from kg.codec import paper_to_dict
-from kg.graph.stage import SignatureTable, paper_counts, table_from_records, write_graph_stage
+from kg.graph.stage import SignatureTable, build_merge_log, paper_counts, table_from_records, write_graph_stage
 from kg.graph.writer import Section
 from kg.ingest import Deduper, read_entries
 from kg.outputs import EXTRACTIONS, PAPERS, read_papers_file, read_records_file
@@ -123,8 +123,9 @@ def full_build(files: list[Path], tmp: Path, report: BuildReport, settings: dict
     table = SignatureTable()
     ptr, ids = table_from_records(read_records_file(tmp / EXTRACTIONS), table)
     resolution = table.resolve()
+    merges = build_merge_log(resolution, table, ptr, ids, tmp / PAPERS, ingested.ranges)
     written = write_graph_stage(tmp, tmp / PAPERS, ingested.ranges, tmp / EXTRACTIONS, extraction_ranges,
-                                resolution, paper_counts(resolution, table, ptr, ids))
+                                resolution, paper_counts(resolution, table, ptr, ids), merges)
     finish_report(report, written)
     stage["graph"] = time.perf_counter() - t
     return build_state(settings, ingested.files, table, resolution, ingested.paper_file, ptr, ids,

@@ -36,7 +36,7 @@ from kg.builder.state import BuildState, FileRecord, StateUnusable, changed_outp
 from kg.codec import paper_from_dict, paper_to_dict
 from kg.graph.build import signatures_of
 from kg.graph.io import GRAPH_FILE
-from kg.graph.stage import PreviousGraph, SignatureTable, paper_counts, segments, write_graph_stage
+from kg.graph.stage import PreviousGraph, SignatureTable, build_merge_log, paper_counts, segments, write_graph_stage
 from kg.graph.writer import Section, read_range
 from kg.ingest import Deduper, read_file_entries
 from kg.ingest.dedupe import merge_papers
@@ -262,8 +262,9 @@ def incremental_build(out: Path, files: list[Path], tmp: Path, report: BuildRepo
         regenerate_edges[owners] = True
     old_graph = PreviousGraph(out / GRAPH_FILE, previous.bases, previous.chunk_starts, previous.chunk_lengths,
                               previous.edges, previous.results)
+    merges = build_merge_log(resolution, table, ptr, ids, tmp / PAPERS, paper_ranges)
     written = write_graph_stage(tmp, tmp / PAPERS, paper_ranges, tmp / EXTRACTIONS, extraction_ranges, resolution,
-                                paper_counts(resolution, table, ptr, ids), src=src, regenerate_nodes=regenerate,
+                                paper_counts(resolution, table, ptr, ids), merges, src=src, regenerate_nodes=regenerate,
                                 regenerate_edges=regenerate_edges, previous=old_graph)
     finish_report(report, written)
     stage["graph"] = time.perf_counter() - t

@@ -21,7 +21,7 @@ from kg.graph.resolve import Resolution, Signature, resolve_signatures, variant_
 from kg.records import Paper, PaperExtraction
 
 __all__ = ["NodeRecord", "EdgeRecord", "iter_graph", "build_graph", "signatures_of", "entity_node_records",
-           "variant_edge_records", "paper_records", "paper_node_record"]
+           "variant_edge_records", "paper_records", "paper_node_record", "merge_log", "MERGE_EXAMPLES"]
 
 NodeRecord = tuple[str, dict[str, Any]]
 EdgeRecord = tuple[str, str, str, dict[str, Any]]
@@ -75,12 +75,46 @@ def signatures_of(extraction: Record) -> list[Signature]:
     return [_signature(e) for e in extraction["entities"]]
 
 
-def entity_node_records(resolution: Resolution, paper_counts: Mapping[str, int]) -> Iterator[NodeRecord]:
-    """The entity nodes, by id, with how many papers name each."""
+def entity_node_records(resolution: Resolution, paper_counts: Mapping[str, int],
+                        merges: Mapping[str, list[dict[str, Any]]] | None = None) -> Iterator[NodeRecord]:
+    """The entity nodes, by id, with how many papers name each and, where forms were merged, the merge log."""
     for node_id in sorted(resolution.entities):
         entity = resolution.entities[node_id]
-        yield node_id, {"type": entity.type, "name": entity.name, "aliases": list(entity.aliases),
-                        "paper_count": paper_counts.get(node_id, 0)}
+        attrs: dict[str, Any] = {"type": entity.type, "name": entity.name, "aliases": list(entity.aliases),
+                                 "paper_count": paper_counts.get(node_id, 0)}
+        if merges and node_id in merges:
+            attrs["merged"] = merges[node_id]
+        yield node_id, attrs
+
+
+#: How many example papers the merge log names per surface form.
+MERGE_EXAMPLES = 3
+
+
+def merge_log(resolution: Resolution, counts: Mapping[Signature, int], first: Mapping[Signature, Sequence[int]],
+              paper_id: Callable[[int], str]) -> dict[str, list[dict[str, Any]]]:
+    """Per entity with more than one surface form: each form, the rule that merged it (`kg.graph.resolve.RULES`),
+    how many paper entities carried it and the first papers (up to `MERGE_EXAMPLES`, in corpus order).
+
+    `first` gives each signature's first paper positions and `paper_id` turns a position into a paper id.
+    """
+    per: dict[str, dict[tuple[str, str], list[Any]]] = {}
+    for sig, node in resolution.assignment.items():
+        if counts.get(sig, 0) <= 0 or sig not in first:
+            continue
+        for surface, rule in resolution.forms.get(sig, ()):
+            slot = per.setdefault(node, {}).setdefault((surface, rule), [0, set()])
+            slot[0] += counts[sig]
+            slot[1].update(first[sig])
+    log: dict[str, list[dict[str, Any]]] = {}
+    for node in sorted(per):
+        forms = per[node]
+        if len({surface for surface, _ in forms}) < 2:
+            continue
+        log[node] = [{"form": surface, "rule": rule, "papers": number,
+                      "examples": [paper_id(p) for p in sorted(positions)[:MERGE_EXAMPLES]]}
+                     for (surface, rule), (number, positions) in sorted(forms.items())]
+    return log
 
 
 def variant_edge_records(resolution: Resolution) -> Iterator[EdgeRecord]:
@@ -130,13 +164,22 @@ def iter_graph(papers: Iterable[Paper], extractions: Callable[[], Iterable[Recor
     `extractions` returns a fresh iterator of extraction records each call (it is read three times). Node
     order: papers, then entities by id, then each paper's results; a node comes before the edges touching it.
     """
-    resolution = resolve_signatures(Counter(s for x in extractions() for s in signatures_of(x)))
+    counts = Counter(s for x in extractions() for s in signatures_of(x))
+    resolution = resolve_signatures(counts)
     paper_counts: Counter[str] = Counter()
-    for extraction in extractions():
+    first: dict[Signature, list[int]] = {}
+    ids: list[str] = []
+    for position, extraction in enumerate(extractions()):
+        ids.append(extraction["id"])
+        for sig in signatures_of(extraction):
+            seen = first.setdefault(sig, [])
+            if len(seen) < MERGE_EXAMPLES and position not in seen:
+                seen.append(position)
         paper_counts.update({resolution.assignment[s] for s in signatures_of(extraction)})
+    merges = merge_log(resolution, counts, first, ids.__getitem__)
     for paper in papers:
         yield "node", paper_node_record(paper)
-    yield from (("node", node) for node in entity_node_records(resolution, paper_counts))
+    yield from (("node", node) for node in entity_node_records(resolution, paper_counts, merges))
     yield from (("edge", edge) for edge in variant_edge_records(resolution))
     for extraction in extractions():
         nodes, edges = paper_records(extraction, resolution)

@@ -19,7 +19,9 @@ import numpy as np
 
 from kg.codec import paper_from_dict
 from kg.graph.build import (
+    MERGE_EXAMPLES,
     entity_node_records,
+    merge_log,
     paper_node_record,
     paper_records,
     signatures_of,
@@ -30,7 +32,7 @@ from kg.graph.resolve import Resolution, Signature, resolve_signatures
 from kg.graph.writer import GRAPH_HEAD, GRAPH_MIDDLE, GRAPH_TAIL, Chunks, Section, edge_json, node_json, read_range
 
 __all__ = ["SignatureTable", "GraphWritten", "PreviousGraph", "segments", "paper_counts", "write_graph_stage",
-           "table_from_records", "PAPER_SECTIONS"]
+           "table_from_records", "first_papers", "build_merge_log", "PAPER_SECTIONS"]
 
 #: The sections of graph.json written one chunk per paper.
 PAPER_SECTIONS = ("paper_nodes", "result_nodes", "paper_edges")
@@ -113,6 +115,48 @@ def paper_counts(resolution: Resolution, table: SignatureTable, ptr: np.ndarray,
     return {name: int(c) for name, c in zip(names, counts)}
 
 
+def first_papers(table: SignatureTable, ptr: np.ndarray, ids: np.ndarray, *, limit: int = MERGE_EXAMPLES,
+                 only: np.ndarray | None = None) -> dict[Signature, list[int]]:
+    """The positions of the first `limit` papers naming each signature that occurs (of the signature indices
+    `only`, when given)."""
+    if only is not None:
+        keep = np.isin(ids, only)
+        ids, where = ids[keep], np.flatnonzero(keep)
+        ptr = np.searchsorted(where, ptr)  # paper p's kept entries now lie at [ptr[p], ptr[p + 1])
+    if len(ids) == 0:
+        return {}
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    out: dict[Signature, list[int]] = {table.signatures[i]: [] for i in ordered[starts].tolist()}
+    for k in range(limit):
+        at = starts + k
+        at = at[at < len(ordered)]
+        at = at[ordered[at] == ordered[at - k]]
+        positions = np.searchsorted(ptr, order[at], side="right") - 1
+        for i, p in zip(ordered[at].tolist(), positions.tolist()):
+            out[table.signatures[i]].append(p)
+    return out
+
+
+def build_merge_log(resolution: Resolution, table: SignatureTable, ptr: np.ndarray, ids: np.ndarray,
+                    papers_file: Path, paper_ranges: tuple[np.ndarray, np.ndarray]) -> dict[str, list[dict[str, Any]]]:
+    """The merge log (`kg.graph.build.merge_log`) of a build, its example papers read from papers.jsonl."""
+    counts = {s: c for s, c in zip(table.signatures, table.counts) if c > 0}
+    forms: dict[str, set[str]] = {}
+    for sig in counts:
+        forms.setdefault(resolution.assignment[sig], set()).update(f for f, _ in resolution.forms.get(sig, ()))
+    merged = {node for node, surfaces in forms.items() if len(surfaces) > 1}
+    only = np.array([i for i, (s, c) in enumerate(zip(table.signatures, table.counts))
+                     if c > 0 and resolution.assignment[s] in merged], dtype=np.int64)
+    with open(papers_file, "rb") as fh:
+        def paper_id(position: int) -> str:
+            line = read_range(fh, int(paper_ranges[0][position]), int(paper_ranges[1][position]))
+            return str(json.loads(line)["id"])
+
+        return merge_log(resolution, counts, first_papers(table, ptr, ids, only=only), paper_id)
+
+
 @dataclass
 class GraphWritten:
     """What the graph stage wrote: chunk ranges per paper section, section starts, and counts."""
@@ -146,6 +190,7 @@ def write_graph_stage(
     extraction_ranges: tuple[np.ndarray, np.ndarray],
     resolution: Resolution,
     counts: dict[str, int],
+    merges: dict[str, list[dict[str, Any]]] | None = None,
     *,
     src: np.ndarray | None = None,
     regenerate_nodes: np.ndarray | None = None,
@@ -191,7 +236,7 @@ def write_graph_stage(
                 paper = paper_from_dict(json.loads(read_range(papers, int(paper_ranges[0][start]),
                                                          int(paper_ranges[1][start]))))
                 nodes.add([node_json(*paper_node_record(paper))], chunks=chunks["paper_nodes"])
-            for node in entity_node_records(resolution, counts):
+            for node in entity_node_records(resolution, counts, merges):
                 nodes.add([node_json(*node)], record=False)
                 node_types[node[1]["type"]] = node_types.get(node[1]["type"], 0) + 1
             spooled = np.zeros((n, 2), dtype=np.int64)  # where each generated paper's edges wait in the spool

@@ -4,7 +4,10 @@
 (``UNWIND $rows AS row MERGE (n:Label {id: row.id}) SET n = row.props``) and relationships (``MATCH`` both
 ends by id, ``MERGE (a)-[r:TYPE]->(b) SET r = out.props``) in batches, each batch one transaction. Pushing
 twice creates nothing the second time; pushing after adding papers creates only what is new; a push cut
-off midway leaves whole batches only and a re-run completes it. Every value travels as a parameter;
+off midway leaves whole batches only and a re-run completes it. Then it prunes: nodes of the graph's labels
+that the graph no longer has are deleted with their relationships, and relationships of the graph's types
+that it no longer has are deleted, so that after a rebuild (entities merged or renamed) Neo4j holds exactly
+the new graph. Every value travels as a parameter;
 labels and types are written into the query text only after `kg.stores.rows` checked them against the
 ontology's tuples. Evidence is flattened into parallel arrays (see `kg.stores.properties`).
 """
@@ -25,7 +28,7 @@ from typing import Any
 import networkx as nx
 
 from kg.errors import QueryError, StoreError
-from kg.graph.model import NODE_TYPES
+from kg.graph.model import NODE_TYPES, RELATIONS
 from kg.stores import DEFAULT_BATCH_SIZE
 from kg.stores.cypher import QueryResult
 from kg.stores.rows import GraphRows, check_label, check_relation, finish, graph_rows
@@ -45,6 +48,8 @@ class PushReport:
     relationships: dict[str, int] = field(default_factory=dict)
     nodes_created: int = 0
     relationships_created: int = 0
+    nodes_deleted: int = 0
+    relationships_deleted: int = 0
     batches: int = 0
     seconds: float = 0.0
     node_seconds: float = 0.0
@@ -197,13 +202,51 @@ def _by_start(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"s": start, "out": out} for start, out in grouped.items()]
 
 
+def _stale_nodes(driver: Any, database: str | None, graph: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """Per label, the ids of the nodes Neo4j holds under that label that the graph does not."""
+    keep: dict[str, set[str]] = {label: set() for label in NODE_TYPES}
+    for node, attrs in graph.nodes(data=True):
+        keep.setdefault(str(attrs.get("type")), set()).add(str(node))
+    stale: dict[str, list[str]] = {}
+    with driver.session(database=database) as session:
+        for label in NODE_TYPES:
+            result = session.run(f"MATCH (n:{check_label(label)}) WHERE n.id IS NOT NULL RETURN n.id AS id")
+            gone = [record["id"] for record in result if record["id"] not in keep[label]]
+            if gone:
+                stale[label] = gone
+    return stale
+
+
+def _stale_relationships(driver: Any, database: str | None, graph: nx.MultiDiGraph) -> list[str]:
+    """Element ids of the relationships (of the ontology's types) that the graph does not have."""
+    keep = {(str(u), str(data.get("type", key)), str(v)) for u, v, key, data in graph.edges(keys=True, data=True)}
+    query = ("MATCH (a)-[r]->(b) WHERE type(r) IN $types "
+             "RETURN a.id AS a, type(r) AS t, b.id AS b, elementId(r) AS e")
+    with driver.session(database=database) as session:
+        return [record["e"] for record in session.run(query, types=list(RELATIONS))
+                if (record["a"], record["t"], record["b"]) not in keep]
+
+
+def _prune(driver: Any, database: str | None, graph: nx.MultiDiGraph, batch_size: int, report: PushReport) -> None:
+    """Delete what Neo4j holds of ours that the graph no longer has (nodes with their relationships)."""
+    for label, ids in _stale_nodes(driver, database, graph).items():
+        query = f"UNWIND $rows AS id MATCH (n:{check_label(label)} {{id: id}}) DETACH DELETE n"
+        for batch in _batches(ids, batch_size):  # type: ignore[arg-type]
+            report.nodes_deleted += _write(driver, database, query, batch).nodes_deleted
+    stale = _stale_relationships(driver, database, graph)
+    for batch in _batches(stale, batch_size):  # type: ignore[arg-type]
+        counters = _write(driver, database, "UNWIND $rows AS e MATCH ()-[r]->() WHERE elementId(r) = e DELETE r",
+                          batch)
+        report.relationships_deleted += counters.relationships_deleted
+
+
 def push(graph: nx.MultiDiGraph, uri: str, user: str, password: str, *, batch_size: int = DEFAULT_BATCH_SIZE,
-         database: str | None = None, progress: Progress | None = None) -> PushReport:
+         database: str | None = None, progress: Progress | None = None, prune: bool = True) -> PushReport:
     """Load `graph` into the Neo4j at `uri` (see the module docstring); returns what it did.
 
     Raises StoreError with one line when the server is down, refuses the login, or fails mid-way (the
     batches written so far are whole; pushing again completes the load). The reported times include
-    preparing the rows.
+    preparing the rows. With `prune` (the default) what the graph no longer has is deleted afterwards.
     """
     from neo4j import exceptions as ne
 
@@ -234,6 +277,9 @@ def push(graph: nx.MultiDiGraph, uri: str, user: str, password: str, *, batch_si
                 done += len(batch) if kind == "nodes" else sum(len(row["out"]) for row in batch)
                 if progress:
                     progress(kind, done, total)
+            if prune:
+                doing = "deleting what the graph no longer has"
+                _prune(driver, database, graph, batch_size, report)
         except (ne.DriverError, ne.Neo4jError, OSError) as exc:
             error = _store_error(exc, uri, user, doing)
             raise StoreError(f"{error} ({report.batches} whole batches were written; run kg push again to "

@@ -59,7 +59,7 @@ __all__ = [
     "read_json",
 ]
 
-RDF_VERSION = "1"
+RDF_VERSION = "2"
 """Bumped whenever the graph -> RDF mapping changes (invalidates SPARQL caches)."""
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -166,7 +166,7 @@ def _strings(values: Any) -> list[str]:
 # ------------------------------------------------------------------------------------------------ triples
 
 
-def _node_triples(node_id: str, data: Mapping[str, Any], iri: URIRef) -> Iterator[Triple]:
+def _node_triples(node_id: str, data: Mapping[str, Any], iri: URIRef, base: str) -> Iterator[Triple]:
     node_type = data["type"]
     yield iri, RDF.type, NODE_CLASS[node_type]
     yield iri, DCTERMS.identifier, Literal(str(node_id))
@@ -197,6 +197,36 @@ def _node_triples(node_id: str, data: Mapping[str, Any], iri: URIRef) -> Iterato
         count = _integer(data.get("paper_count"))
         if count is not None:
             yield iri, KG.paperCount, count
+        yield from _label_statements(node_id, data, iri, base)
+
+
+_MERGE_RULES = ("normalized", "defined", "lexicon", "alias")
+
+
+def _label_statements(node_id: str, data: Mapping[str, Any], iri: URIRef, base: str) -> Iterator[Triple]:
+    """The merge log of an entity: one `kg:LabelStatement` per surface form other than its name that
+    resolution merged into it, with the rule, how many papers' entities carried it and its first papers."""
+    name = data.get("name")
+    aliases = set(_strings(data.get("aliases")))
+    for entry in data.get("merged") or ():
+        if not isinstance(entry, Mapping) or entry.get("form") in (None, name):
+            continue
+        form, rule, papers = str(entry["form"]), str(entry.get("rule")), _integer(entry.get("papers"))
+        examples = _strings(entry.get("examples"))
+        if rule not in _MERGE_RULES or papers is None or not examples:
+            continue
+        statement = URIRef(f"{base}statement/{_digest(node_id, 'altLabel', form, rule)}")
+        if form not in aliases:
+            aliases.add(form)
+            yield iri, SKOS.altLabel, Literal(form)
+        yield statement, RDF.type, KG.LabelStatement
+        yield statement, RDF.subject, iri
+        yield statement, RDF.predicate, SKOS.altLabel
+        yield statement, RDF.object, Literal(form)
+        yield statement, KG.mergeRule, Literal(rule)
+        yield statement, KG.formCount, papers
+        for paper in examples:
+            yield statement, PROV.wasDerivedFrom, node_iri(paper, "Paper", base)
 
 
 def _evidence_triples(statement: URIRef, statement_digest: str, evidence: Any, paper: URIRef | None, base: str,
@@ -286,7 +316,7 @@ def iter_triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Iterator[T
     base = check_base(base)
     iris = _node_iris(graph, base)
     for node_id, data in graph.nodes(data=True):
-        yield from _node_triples(node_id, data, iris[node_id])
+        yield from _node_triples(node_id, data, iris[node_id], base)
     agents: set[str] = set()
     for u, v, key, data in graph.edges(keys=True, data=True):
         relation = data.get("type") or key
