@@ -56,10 +56,12 @@ def _echo(text: str) -> None:
               help="Run extraction on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786).")
 @click.option("--max-abstract-chars", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Skip entries whose abstract is longer than this.")
+@click.option("--no-stores", is_flag=True,
+              help="Do not bulk-load the Cypher and SPARQL stores now; the first query of each kind does.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: bool, workers: int | None,
           cache_dir: Path | None, no_cache: bool, full: bool, scheduler: str | None, max_abstract_chars: int,
-          quiet: bool) -> None:
+          no_stores: bool, quiet: bool) -> None:
     """Read PATHS (files, folders, globs; gzip ok), extract entities, build the graph, write it to --out."""
     import os
 
@@ -69,7 +71,7 @@ def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: b
     options: dict[str, Any] = {
         "format": input_format, "strict": strict, "workers": workers or os.cpu_count() or 1,
         "cache_dir": None if no_cache else (cache_dir or default_cache_dir()), "scheduler": scheduler,
-        "max_abstract_chars": max_abstract_chars, "incremental": not full,
+        "max_abstract_chars": max_abstract_chars, "incremental": not full, "stores": not no_stores,
     }
     if quiet:
         run_build(paths, out, **options)

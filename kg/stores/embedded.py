@@ -1,135 +1,245 @@
-"""The embedded Cypher default: the built graph in a LadybugDB file (Kùzu's maintained fork), no server needed.
+"""The embedded Cypher default: the built graph in a LadybugDB database (Kùzu's maintained fork), no server needed.
 
-`kg cypher QUERY` without ``--uri`` runs here. The database lives in the build folder as ``cypher.lbug``,
-created on first use and rebuilt whenever ``graph.json`` changed (a stamp file beside it records which
-graph it was built from). It is built into a temporary file and renamed into place, so a crash never
-leaves a half-built database; queries open it read-only.
+`kg cypher QUERY` without ``--uri`` runs here. The database lives in the build folder, in ``cypher-store/``
+(`kg.stores.persist`): `kg build` writes it, and a query opens it read-only; it is rebuilt only when it is
+missing or stamped for another graph.json or an older layout.
 
-Ladybug needs a schema: one node table per label of `NODE_TYPES` present in the graph (primary key ``id``)
-and one relationship table per type of `RELATIONS`, with the (start label, end label) pairs seen in the
-data. Column types are inferred from the flattened properties (`kg.stores.properties`), so the values are
-those `kg push` writes to Neo4j; a property whose values mix types is stored as text here.
+It is bulk-loaded: graph.json is read twice item by item (`kg.graph.stream`), once to learn the columns and
+the (start label, end label) pairs of every relationship type, once to write one Parquet file per table in
+batches; then ``COPY FROM`` loads each file. Memory stays at one batch per table whatever the graph's size.
+
+Ladybug needs a schema: one node table per label of `NODE_TYPES` (primary key ``id``) and one relationship
+table per type of `RELATIONS`, with the pairs seen in the data. Column types are inferred from the flattened
+properties (`kg.stores.properties`), so the values are those `kg push` writes to Neo4j; a property whose
+values mix types is stored as text here.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kg.errors import GraphError, QueryError, StoreError
-from kg.graph.io import GRAPH_FILE, read_graph
+from kg.errors import QueryError, StoreError
 from kg.graph.model import NODE_TYPES, RELATIONS
 from kg.stores.cypher import QueryResult
-from kg.stores.properties import convert, infer_columns
-from kg.stores.rows import GraphRows, check_label, check_relation, graph_rows
+from kg.stores.properties import convert, flatten, merge_columns
+from kg.stores.rows import check_label, check_relation
 
-__all__ = ["DB_FILE", "ensure_database", "build_database", "run_cypher", "SCHEMA_VERSION"]
+__all__ = ["STORE_DIR", "DB_FILE", "SCHEMA_VERSION", "DEFAULT_BUFFER_POOL", "ensure_database", "build_store",
+           "build_database", "run_cypher"]
 
-DB_FILE = "cypher.lbug"
-SCHEMA_VERSION = 1
-_BATCH = 5_000
-_BUFFER_POOL = 512 * 1024 * 1024
+STORE_DIR = "cypher-store"
+DB_FILE = "graph.lbug"
+SCHEMA_VERSION = 2
+DEFAULT_BUFFER_POOL = 1 << 30
+"""Bytes of LadybugDB's buffer pool, building and querying: memory it may use, not memory it takes at start."""
+
+_BATCH = 50_000
 _TYPES = {"str": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN"}
 
-
-def _column_ddl(columns: dict[str, tuple[str, bool]]) -> str:
-    return "".join(f", `{name}` {_TYPES[kind]}{'[]' if is_list else ''}" for name, (kind, is_list) in columns.items())
+Columns = dict[str, tuple[str | None, bool]]
 
 
-def _load(conn: Any, rows: GraphRows) -> None:
-    """Create the schema and load every node and relationship of `rows` through parameters."""
-    for label in NODE_TYPES:
-        node_rows = rows.nodes.get(label, [])
-        columns = {"id": ("str", False), **infer_columns(node_rows)}
-        conn.execute(f"CREATE NODE TABLE {check_label(label)}(id STRING PRIMARY KEY"
-                     f"{_column_ddl({k: v for k, v in columns.items() if k != 'id'})})")
-        assign = ", ".join(f"`{name}`: row.`{name}`" for name in columns)
-        query = f"UNWIND $rows AS row CREATE (n:{label} {{{assign}}})"
-        for start in range(0, len(node_rows), _BATCH):
-            batch = [{name: convert(r["props"].get(name), *columns[name]) for name in columns}
-                     for r in node_rows[start:start + _BATCH]]
-            conn.execute(query, {"rows": batch})
-    for rel_type in RELATIONS:
-        specs = [spec for spec in rows.rels if spec[0] == rel_type]
-        all_rows = [r for spec in specs for r in rows.rels[spec]]
-        columns = infer_columns(all_rows)
-        pairs = [(s, e) for _, s, e in specs] or [("Paper", "Paper")]  # a type with no edges still exists
-        ends = ", ".join(f"FROM {check_label(s)} TO {check_label(e)}" for s, e in pairs)
-        conn.execute(f"CREATE REL TABLE {check_relation(rel_type)}({ends}{_column_ddl(columns)})")
-        assign = ", ".join(f"`{name}`: row.`{name}`" for name in columns)
-        for _, start_label, end_label in specs:
-            query = (f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row.s}}), (b:{end_label} {{id: row.t}}) "
-                     f"CREATE (a)-[:{rel_type} {{{assign}}}]->(b)")
-            rel_rows = rows.rels[(rel_type, start_label, end_label)]
-            for start in range(0, len(rel_rows), _BATCH):
-                batch = [{"s": r["s"], "t": r["t"],
-                          **{name: convert(r["props"].get(name), *columns[name]) for name in columns}}
-                         for r in rel_rows[start:start + _BATCH]]
-                conn.execute(query, {"rows": batch})
+def _column_ddl(columns: Columns) -> str:
+    return "".join(f", `{name}` {_TYPES[kind or 'str']}{'[]' if is_list else ''}"
+                   for name, (kind, is_list) in columns.items())
 
 
-def _stamp(graph_file: Path) -> dict[str, Any]:
-    import ladybug
-
-    stat = graph_file.stat()
-    return {"graph_mtime_ns": stat.st_mtime_ns, "graph_size": stat.st_size, "schema_version": SCHEMA_VERSION,
-            "ladybug": getattr(ladybug, "__version__", "?")}
+def _edge_props(edge: dict[str, Any]) -> dict[str, Any]:
+    return flatten({k: v for k, v in edge.items() if k not in ("source", "target")})
 
 
-def build_database(graph_dir: Path) -> Path:
-    """(Re)build ``graph_dir/cypher.lbug`` from ``graph_dir/graph.json``; atomic: temp file, then rename."""
-    import ladybug
+def _edge_type(edge: dict[str, Any]) -> str:
+    return check_relation(edge.get("type") or edge.get("key"), (edge.get("source"), edge.get("target")))
 
-    graph_dir = Path(graph_dir)
-    graph_file = graph_dir / GRAPH_FILE
-    stamp = _stamp(graph_file) if graph_file.exists() else None
-    rows = graph_rows(read_graph(graph_file))
-    target = graph_dir / DB_FILE
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{DB_FILE}.tmp-{os.getpid()}-", dir=graph_dir))
+
+class _Plan:
+    """What the first pass learns: the columns of every table and the label pairs of every relationship type."""
+
+    def __init__(self) -> None:
+        from kg.graph.stream import NodeTypes
+
+        self.node_columns: dict[str, Columns] = {label: {} for label in NODE_TYPES}
+        self.rel_columns: dict[str, Columns] = {rel: {} for rel in RELATIONS}
+        self.pairs: dict[str, dict[tuple[str, str], int]] = {rel: {} for rel in RELATIONS}
+        self.types = NodeTypes()
+
+    @classmethod
+    def scan(cls, graph_file: Path) -> _Plan:
+        from kg.graph.stream import iter_edges, iter_nodes
+
+        plan = cls()
+        for node in iter_nodes(graph_file):
+            node_id = str(node.get("id"))
+            label = check_label(node.get("type"), node_id)
+            plan.types.add(node_id, label)
+            props = flatten(node)
+            props["id"] = node_id
+            merge_columns(plan.node_columns[label], props)
+        for edge in iter_edges(graph_file):
+            rel = _edge_type(edge)
+            pair = (plan.types[str(edge.get("source"))], plan.types[str(edge.get("target"))])
+            counts = plan.pairs[rel]
+            counts[pair] = counts.get(pair, 0) + 1
+            merge_columns(plan.rel_columns[rel], _edge_props(edge))
+        return plan
+
+
+class _ParquetTable:
+    """Rows of one table collected column by column and written to a Parquet file one batch at a time."""
+
+    def __init__(self, path: Path, keys: list[tuple[str, str, bool]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        kinds = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+        fields = [pa.field(name, pa.list_(kinds[kind]) if is_list else kinds[kind]) for name, kind, is_list in keys]
+        self.schema = pa.schema(fields)
+        self.keys = keys
+        self.path = path
+        self.columns: list[list[Any]] = [[] for _ in keys]
+        self.writer = pq.ParquetWriter(str(path), self.schema, compression="snappy")
+        self.rows = 0
+
+    def add(self, values: Mapping[str, Any]) -> None:
+        for column, (name, kind, is_list) in zip(self.columns, self.keys):
+            column.append(convert(values.get(name), kind, is_list))
+        self.rows += 1
+        if len(self.columns[0]) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if self.columns[0]:
+            self.writer.write_batch(pa.record_batch(self.columns, schema=self.schema))
+            self.columns = [[] for _ in self.keys]
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+def _keys(columns: Columns) -> list[tuple[str, str, bool]]:
+    return [(name, kind or "str", is_list) for name, (kind, is_list) in columns.items()]
+
+
+def _write_files(graph_file: Path, plan: _Plan, folder: Path) -> tuple[dict[str, _ParquetTable],
+                                                                        dict[tuple[str, str, str], _ParquetTable]]:
+    """The second pass: one Parquet file per node label and per (relationship type, start label, end label)."""
+    from kg.graph.stream import iter_edges, iter_nodes
+
+    nodes = {label: _ParquetTable(folder / f"{label}.parquet", _keys({"id": ("str", False), **columns}))
+             for label, columns in plan.node_columns.items() if columns}
+    rels: dict[tuple[str, str, str], _ParquetTable] = {}
+    for rel, pairs in plan.pairs.items():
+        keys = [("from", "str", False), ("to", "str", False), *_keys(plan.rel_columns[rel])]
+        for start, end in pairs:
+            rels[(rel, start, end)] = _ParquetTable(folder / f"{rel}-{start}-{end}.parquet", keys)
     try:
-        tmp = tmp_dir / DB_FILE
-        db = ladybug.Database(str(tmp), buffer_pool_size=_BUFFER_POOL)
+        for node in iter_nodes(graph_file):
+            node_id = str(node.get("id"))
+            props = flatten(node)
+            props["id"] = node_id
+            nodes[plan.types[node_id]].add(props)
+        for edge in iter_edges(graph_file):
+            props = _edge_props(edge)
+            source, target = str(edge.get("source")), str(edge.get("target"))
+            props["from"], props["to"] = source, target
+            rels[(_edge_type(edge), plan.types[source], plan.types[target])].add(props)
+    finally:
+        for table in (*nodes.values(), *rels.values()):
+            table.close()
+    return nodes, rels
+
+
+def _literal(path: Path) -> str:
+    """`path` as a Cypher string literal."""
+    return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _load(conn: Any, plan: _Plan, nodes: dict[str, _ParquetTable],
+          rels: dict[tuple[str, str, str], _ParquetTable]) -> dict[str, float]:
+    """Create the schema and COPY every file in; returns the seconds spent copying nodes and relationships."""
+    for label in NODE_TYPES:
+        columns = {k: v for k, v in plan.node_columns[label].items() if k != "id"}
+        conn.execute(f"CREATE NODE TABLE {check_label(label)}(id STRING PRIMARY KEY{_column_ddl(columns)})")
+    for rel in RELATIONS:
+        pairs = list(plan.pairs[rel]) or [("Paper", "Paper")]  # a type with no edges still exists
+        ends = ", ".join(f"FROM {check_label(s)} TO {check_label(e)}" for s, e in pairs)
+        conn.execute(f"CREATE REL TABLE {check_relation(rel)}({ends}{_column_ddl(plan.rel_columns[rel])})")
+    started = time.perf_counter()
+    for label, table in nodes.items():
+        if table.rows:
+            conn.execute(f"COPY {label} FROM {_literal(table.path)}")
+    middle = time.perf_counter()
+    for (rel, start, end), table in rels.items():
+        if table.rows:
+            conn.execute(f"COPY {rel} FROM {_literal(table.path)} (from='{start}', to='{end}')")
+    return {"node_copy_seconds": round(middle - started, 3), "rel_copy_seconds": round(time.perf_counter() - middle, 3)}
+
+
+def build_database(graph_file: Path, into: Path, *, buffer_pool: int = DEFAULT_BUFFER_POOL) -> dict[str, Any]:
+    """Bulk-load the graph of `graph_file` into a new LadybugDB database ``into/graph.lbug``; returns figures."""
+    import shutil
+
+    import ladybug
+
+    started = time.perf_counter()
+    plan = _Plan.scan(graph_file)
+    scanned = time.perf_counter()
+    files = into / "copy-files"
+    files.mkdir()
+    try:
+        nodes, rels = _write_files(graph_file, plan, files)
+        written = time.perf_counter()
+        db = ladybug.Database(str(into / DB_FILE), buffer_pool_size=buffer_pool)
         try:
             conn = ladybug.Connection(db)
-            _load(conn, rows)
+            try:
+                copied = _load(conn, plan, nodes, rels)
+            except RuntimeError as exc:
+                raise StoreError(f"{graph_file}: LadybugDB refused the graph: {' '.join(str(exc).split())[:300]}") \
+                    from exc
             conn.execute("CHECKPOINT")
             conn.close()
         finally:
             db.close()
-        leftovers = [p.name for p in tmp_dir.iterdir() if p.name != DB_FILE]
-        if leftovers:
-            raise StoreError(f"{graph_dir}: the embedded database left {leftovers} after closing; not installing it")
-        os.replace(tmp, target)
-        stamp_tmp = tmp_dir / "stamp.json"
-        stamp_tmp.write_text(json.dumps(stamp), encoding="utf-8")
-        os.replace(stamp_tmp, graph_dir / f"{DB_FILE}.json")
-    except OSError as exc:
-        raise StoreError(f"{graph_dir}: cannot write the embedded database: {exc.strerror or exc}") from exc
     finally:
-        for leftover in tmp_dir.glob("*"):
-            leftover.unlink(missing_ok=True)
-        tmp_dir.rmdir()
-    return target
+        shutil.rmtree(files, ignore_errors=True)
+    leftovers = [p.name for p in into.iterdir() if p.name != DB_FILE]
+    if leftovers:
+        raise StoreError(f"{graph_file}: the embedded database left {leftovers} after closing; not installing it")
+    return {
+        "nodes": sum(t.rows for t in nodes.values()),
+        "relationships": sum(t.rows for t in rels.values()),
+        "scan_seconds": round(scanned - started, 3),
+        "files_seconds": round(written - scanned, 3),
+        **copied,
+        "bytes": (into / DB_FILE).stat().st_size,
+    }
+
+
+def _engine() -> str:
+    import ladybug
+
+    return f"ladybug {getattr(ladybug, '__version__', '?')}"
+
+
+def build_store(graph_dir: Path) -> dict[str, Any]:
+    """(Re)build the Cypher store of the build in `graph_dir` now; returns its stamp (with figures)."""
+    from kg.stores.persist import build_store as build
+
+    return build(Path(graph_dir), STORE_DIR, SCHEMA_VERSION, _engine(), build_database)
 
 
 def ensure_database(graph_dir: Path) -> Path:
-    """The embedded database of a build, built first when absent or older than its ``graph.json``."""
-    graph_dir = Path(graph_dir)
-    graph_file = graph_dir / GRAPH_FILE
-    if not graph_file.exists():
-        raise GraphError(f"{graph_dir}: no built graph here ({GRAPH_FILE} missing); run `kg build PATH --out {graph_dir}`")
-    target = graph_dir / DB_FILE
-    try:
-        current = json.loads((graph_dir / f"{DB_FILE}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        current = None
-    if not target.exists() or current != _stamp(graph_file):
-        build_database(graph_dir)
-    return target
+    """The database file of the build in `graph_dir`, built first when missing or stale."""
+    from kg.stores.persist import ensure_store
+
+    return ensure_store(Path(graph_dir), STORE_DIR, SCHEMA_VERSION, _engine(), build_database) / DB_FILE
 
 
 def _plain(value: Any) -> Any:
@@ -147,26 +257,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def run_cypher(graph_dir: Path, query: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-    """Run `query` with `params` on the embedded database of the build in `graph_dir` (read-only)."""
+def run_cypher(graph_dir: Path, query: str, params: Mapping[str, Any] | None = None, *,
+               buffer_pool: int = DEFAULT_BUFFER_POOL) -> QueryResult:
+    """Run `query` with `params` on the embedded database of the build in `graph_dir`, opened read-only."""
     import ladybug
 
     path = ensure_database(graph_dir)
-    db = ladybug.Database(str(path), read_only=True, buffer_pool_size=_BUFFER_POOL)
+    try:
+        db = ladybug.Database(str(path), read_only=True, buffer_pool_size=buffer_pool)
+    except RuntimeError as exc:
+        raise StoreError(f"{graph_dir}: cannot open the embedded database: {' '.join(str(exc).split())[:300]}; "
+                         f"remove {path.parent} and query again to rebuild it") from exc
     try:
         conn = ladybug.Connection(db)
         try:
             result = conn.execute(query, dict(params or {}))
+            if isinstance(result, list):
+                result = result[-1]
+            columns = list(result.get_column_names())
+            rows = []
+            while result.has_next():
+                rows.append({c: _plain(v) for c, v in zip(columns, result.get_next())})
         except RuntimeError as exc:
             message = " ".join(str(exc).split())[:300]
+            if "buffer pool" in message.lower():
+                raise QueryError(f"the embedded Cypher engine ran out of memory for this query (buffer pool of "
+                                 f"{buffer_pool >> 20} MiB): {message}") from exc
             raise QueryError(f"the embedded Cypher engine rejected the query: {message}") from exc
-        if isinstance(result, list):
-            result = result[-1]
-        columns = list(result.get_column_names())
-        rows = []
-        while result.has_next():
-            rows.append({c: _plain(v) for c, v in zip(columns, result.get_next())})
-        conn.close()
+        finally:
+            conn.close()
     finally:
         db.close()
     return QueryResult(columns=columns, rows=rows)

@@ -17,12 +17,13 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kg.errors import GraphError, OutputError, QueryError
+from kg.errors import GraphError, OutputError, QueryError, StoreError
 
 __all__ = [
     "ENGINES",
@@ -33,13 +34,20 @@ __all__ = [
     "parse_param",
     "ntriples_cache",
     "load_store",
+    "build_store",
+    "ensure_oxigraph",
+    "STORE_DIR",
     "bind_parameters",
+    "query_variables",
     "rows_as_dicts",
 ]
 
 ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
 DEFAULT_ENGINE = "oxigraph"
 CACHE_FILE = "graph.nt"
+STORE_DIR = "sparql-store"
+STORE_VERSION = 1
+_OXIGRAPH_DIR = "oxigraph"
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER_TYPES = {_XSD + t for t in (
@@ -86,7 +94,8 @@ def _cache_is_fresh(cache: Path, graph_file: Path, header: str) -> bool:
 
 
 def ntriples_cache(graph_dir: Path) -> Path:
-    """The N-Triples file of a build (``DIR/graph.nt``), written now if missing or older than graph.json.
+    """The N-Triples file of a build (``DIR/graph.nt``) for the rdflib engine, written now if missing or older
+    than graph.json (streamed from graph.json, `kg.stores.rdf.stream_ntriples`).
 
     Where the build folder is read-only the file is written to the temporary folder instead.
 
@@ -95,8 +104,7 @@ def ntriples_cache(graph_dir: Path) -> Path:
     GraphError
         If `graph_dir` holds no built graph.
     """
-    from kg.graph.io import read_graph
-    from kg.stores.rdf import write_ntriples
+    from kg.stores.rdf import write_ntriples_stream
     from kg.vocab import DEFAULT_BASE
 
     graph_file = _graph_file(graph_dir)
@@ -104,23 +112,108 @@ def ntriples_cache(graph_dir: Path) -> Path:
     cache = graph_file.parent / CACHE_FILE
     if _cache_is_fresh(cache, graph_file, header):
         return cache
-    graph = read_graph(graph_file)
     try:
-        write_ntriples(graph, cache, DEFAULT_BASE, header=header)
+        write_ntriples_stream(graph_file, cache, DEFAULT_BASE, header=header)
     except OutputError:
         key = hashlib.sha256(str(graph_file.resolve()).encode("utf-8")).hexdigest()[:16]
         cache = Path(tempfile.gettempdir()) / f"kg-sparql-{os.getuid()}-{key}.nt"
         if not _cache_is_fresh(cache, graph_file, header):
-            write_ntriples(graph, cache, DEFAULT_BASE, header=header)
+            write_ntriples_stream(graph_file, cache, DEFAULT_BASE, header=header)
     return cache
 
 
-def _load_oxigraph(path: Path) -> Any:
+# ------------------------------------------------------------------------------------------------ the Oxigraph store
+
+
+def bulk_load_oxigraph(graph_file: Path, into: Path) -> dict[str, Any]:
+    """Bulk-load the RDF of `graph_file` into a new on-disk Oxigraph store in ``into/oxigraph``; returns figures.
+
+    The N-Triples are generated in a thread and fed to Oxigraph's bulk loader through a pipe, so generating
+    and loading run on two cores and nothing is written but the store.
+    """
+    import threading
+
     import pyoxigraph
 
-    store = pyoxigraph.Store()
-    store.load(path=str(path), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return store
+    from kg.stores.rdf import stream_ntriples
+    from kg.vocab import DEFAULT_BASE
+
+    started = time.perf_counter()
+    counted = {"triples": 0, "bytes": 0}
+    failure: list[BaseException] = []
+    read_fd, write_fd = os.pipe()
+
+    def produce() -> None:
+        try:
+            with open(write_fd, "wb", buffering=1 << 20) as fh:
+                for block in stream_ntriples(graph_file, DEFAULT_BASE):
+                    data = block.encode("utf-8")
+                    counted["triples"] += block.count("\n")
+                    counted["bytes"] += len(data)
+                    fh.write(data)
+        except BrokenPipeError:
+            pass  # the loader stopped first; its error is the one to report
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=produce, name="kg-ntriples", daemon=True)
+    thread.start()
+    try:
+        store = pyoxigraph.Store(str(into / _OXIGRAPH_DIR))
+        try:
+            store.bulk_load(path=f"/dev/fd/{read_fd}", format=pyoxigraph.RdfFormat.N_TRIPLES)
+        except (SyntaxError, OSError, ValueError) as exc:
+            if not failure:
+                raise StoreError(f"{graph_file}: Oxigraph refused the RDF: {_one_line(exc)}") from exc
+        if failure:
+            raise failure[0]
+        store.flush()
+        store.optimize()
+        del store
+    finally:
+        os.close(read_fd)
+        thread.join()
+    if failure:
+        raise failure[0]
+    size = sum(p.stat().st_size for p in (into / _OXIGRAPH_DIR).rglob("*") if p.is_file())
+    return {"triples": counted["triples"], "ntriples_bytes": counted["bytes"], "bytes": size,
+            "load_seconds": round(time.perf_counter() - started, 3)}
+
+
+def _engine() -> str:
+    import pyoxigraph
+
+    return f"pyoxigraph {getattr(pyoxigraph, '__version__', '?')} rdf {_rdf_version()}"
+
+
+def _rdf_version() -> str:
+    from kg.stores.rdf import RDF_VERSION
+
+    return RDF_VERSION
+
+
+def build_store(graph_dir: Path) -> dict[str, Any]:
+    """(Re)build the Oxigraph store of the build in `graph_dir` now; returns its stamp (with figures)."""
+    from kg.stores.persist import build_store as build
+
+    return build(Path(graph_dir), STORE_DIR, STORE_VERSION, _engine(), bulk_load_oxigraph)
+
+
+def ensure_oxigraph(graph_dir: Path) -> Path:
+    """The Oxigraph store folder of the build in `graph_dir`, built first when missing or stale."""
+    from kg.stores.persist import ensure_store
+
+    return ensure_store(Path(graph_dir), STORE_DIR, STORE_VERSION, _engine(), bulk_load_oxigraph) / _OXIGRAPH_DIR
+
+
+def _open_oxigraph(path: Path) -> Any:
+    import pyoxigraph
+
+    try:
+        return pyoxigraph.Store.read_only(str(path))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot open the Oxigraph store: {_one_line(exc)}; remove {path.parent} and "
+                         "query again to rebuild it") from exc
 
 
 def _load_rdflib(path: Path) -> Any:
@@ -130,16 +223,23 @@ def _load_rdflib(path: Path) -> Any:
 
 
 def load_store(graph_dir: Path, engine: str = DEFAULT_ENGINE) -> Any:
-    """The build's RDF loaded in `engine` (a pyoxigraph Store or an rdflib Graph), reused while unchanged."""
+    """The build's RDF in `engine`: the on-disk Oxigraph store opened read-only, or an rdflib Graph loaded from
+    the N-Triples file; reused within a process while unchanged."""
     if engine not in ENGINES:
         raise QueryError(f"unknown SPARQL engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    cache = ntriples_cache(graph_dir)
-    stat = cache.stat()
-    key = (str(cache.resolve()), stat.st_mtime_ns, stat.st_size)
+    if engine == "oxigraph":
+        path = ensure_oxigraph(graph_dir)
+        stamp = (path.parent / "kg-store.json").stat()
+        key: tuple[Any, ...] = (str(path.resolve()), stamp.st_mtime_ns, stamp.st_size)
+    else:
+        path = ntriples_cache(graph_dir)
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     loaded = _LOADED.get(engine)
     if loaded is not None and loaded[0] == key:
         return loaded[1]
-    store = _load_oxigraph(cache) if engine == "oxigraph" else _load_rdflib(cache)
+    _LOADED.pop(engine, None)
+    store = _open_oxigraph(path) if engine == "oxigraph" else _load_rdflib(path)
     _LOADED[engine] = (key, store)
     return store
 
@@ -241,6 +341,23 @@ def _where_group(query: str) -> tuple[int, int]:
             if depth == 0 and start is not None:
                 return start, match.start()
     raise QueryError("cannot bind parameters: the query has no WHERE group")
+
+
+def query_variables(query: str) -> set[str]:
+    """The variable names (``?x`` or ``$x``) of SPARQL `query`, outside strings, IRIs and comments.
+
+    >>> sorted(query_variables('SELECT ?a WHERE { ?a <p> "?b" . $c ?d ?e } # ?f'))
+    ['a', 'c', 'd', 'e']
+    """
+    names: set[str] = set()
+    marker_end = -1
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup
+        if kind == "other" and match.group() in "?$":
+            marker_end = match.end()
+        elif kind == "word" and match.start() == marker_end:
+            names.add(match.group())
+    return names
 
 
 def bind_parameters(query: str, bindings: Mapping[str, Any]) -> str:
@@ -349,10 +466,16 @@ def sparql(graph_dir: Path, query: str, engine: str = DEFAULT_ENGINE,
     Raises
     ------
     QueryError
-        If the query does not parse or fails, or `engine` is unknown.
+        If the query does not parse or fails, `engine` is unknown, or `bindings` names a variable the query
+        does not have. (A variable of the query left unbound is not an error: the example queries answer
+        for every value then.)
     GraphError
         If `graph_dir` holds no built graph.
     """
+    unknown = sorted(set(bindings or {}) - query_variables(query))
+    if unknown:
+        raise QueryError(f"the query has no variable(s) {', '.join('?' + n for n in unknown)} to bind; "
+                         "check the --param names")
     query = bind_parameters(query, bindings or {})
     store = load_store(graph_dir, engine)
     if engine == "oxigraph":
