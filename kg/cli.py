@@ -340,6 +340,13 @@ def export(graph_dir: Path, fmt: str, out: Path, base: str | None) -> None:
     from kg.graph.io import GRAPH_FILE, read_graph
     from kg.stores import export as run_export
 
+    if fmt == "nt":  # streamed from graph.json item by item: memory bounded at any size
+        from kg.stores.rdf import write_ntriples_stream
+        from kg.vocab import DEFAULT_BASE
+
+        triples = write_ntriples_stream(Path(graph_dir) / GRAPH_FILE, out, base or DEFAULT_BASE)
+        _echo(f"kg export -> {out}  (nt, {triples} triples)")
+        return
     graph = read_graph(Path(graph_dir) / GRAPH_FILE)
     written = run_export(graph, out, fmt, base=base)
     count = f", {written} triples" if isinstance(written, int) else ""

@@ -41,6 +41,15 @@ _TYPES = {"str": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN"}
 
 Columns = dict[str, tuple[str | None, bool]]
 
+_ENTITY_COLUMNS: Columns = {"name": (None, False), "aliases": (None, True), "paper_count": ("int", False)}
+#: Columns every database has, whatever the graph holds, so that the README's queries bind on any build (a
+#: build without results still has ``Result.value``); the kind of None is settled by the data (text if none).
+_KNOWN_COLUMNS: dict[str, Columns] = {
+    "Paper": {"title": (None, False)},
+    **{label: _ENTITY_COLUMNS for label in ("Method", "Dataset", "Metric", "Task")},
+    "Result": {"value": (None, False)},
+}
+
 
 def _column_ddl(columns: Columns) -> str:
     return "".join(f", `{name}` {_TYPES[kind or 'str']}{'[]' if is_list else ''}"
@@ -61,7 +70,7 @@ class _Plan:
     def __init__(self) -> None:
         from kg.graph.stream import NodeTypes
 
-        self.node_columns: dict[str, Columns] = {label: {} for label in NODE_TYPES}
+        self.node_columns: dict[str, Columns] = {label: dict(_KNOWN_COLUMNS.get(label, {})) for label in NODE_TYPES}
         self.rel_columns: dict[str, Columns] = {rel: {} for rel in RELATIONS}
         self.pairs: dict[str, dict[tuple[str, str], int]] = {rel: {} for rel in RELATIONS}
         self.types = NodeTypes()
