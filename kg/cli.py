@@ -199,13 +199,9 @@ def eval_command(papers: Path, gold: Path, workers: int, details: bool) -> None:
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Entries per ranking.")
 def stats(graph_dir: Path, fmt: str, top: int) -> None:
     """Counts by type, most used methods/datasets/metrics/tasks, strongest pairs, most central entities."""
-    from kg.graph import read_graph
-    from kg.graph.io import GRAPH_FILE
-    from kg.graph.stats import graph_stats
-    from kg.outputs import recover
+    from kg.graph.stats import store_stats
 
-    recover(graph_dir)
-    rows = graph_stats(read_graph(graph_dir / GRAPH_FILE), top=top).rows()
+    rows = store_stats(graph_dir, top=top).rows()  # from the Cypher store: seconds and bounded memory at any size
     if fmt != "table":
         _echo(render(rows, fmt))
         return

@@ -17,7 +17,8 @@ values mix types is stored as text here.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from kg.stores.properties import convert, flatten, merge_columns
 from kg.stores.rows import check_label, check_relation
 
 __all__ = ["STORE_DIR", "DB_FILE", "SCHEMA_VERSION", "DEFAULT_BUFFER_POOL", "ensure_database", "build_store",
-           "build_database", "run_cypher"]
+           "build_database", "run_cypher", "connect"]
 
 STORE_DIR = "cypher-store"
 DB_FILE = "graph.lbug"
@@ -266,9 +267,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def run_cypher(graph_dir: Path, query: str, params: Mapping[str, Any] | None = None, *,
-               buffer_pool: int = DEFAULT_BUFFER_POOL) -> QueryResult:
-    """Run `query` with `params` on the embedded database of the build in `graph_dir`, opened read-only."""
+@contextmanager
+def connect(graph_dir: Path, *, buffer_pool: int = DEFAULT_BUFFER_POOL) -> Iterator[Callable[..., QueryResult]]:
+    """Open the embedded database of the build in `graph_dir` read-only for several queries: yields
+    ``run(query, params)``. Callers outside kg go through `run_cypher` (one query, one clear entry point)."""
     import ladybug
 
     path = ensure_database(graph_dir)
@@ -280,21 +282,33 @@ def run_cypher(graph_dir: Path, query: str, params: Mapping[str, Any] | None = N
     try:
         conn = ladybug.Connection(db)
         try:
-            result = conn.execute(query, dict(params or {}))
-            if isinstance(result, list):
-                result = result[-1]
-            columns = list(result.get_column_names())
-            rows = []
-            while result.has_next():
-                rows.append({c: _plain(v) for c, v in zip(columns, result.get_next())})
-        except RuntimeError as exc:
-            message = " ".join(str(exc).split())[:300]
-            if "buffer pool" in message.lower():
-                raise QueryError(f"the embedded Cypher engine ran out of memory for this query (buffer pool of "
-                                 f"{buffer_pool >> 20} MiB): {message}") from exc
-            raise QueryError(f"the embedded Cypher engine rejected the query: {message}") from exc
+            yield lambda query, params=None: _execute(conn, query, params, buffer_pool)
         finally:
             conn.close()
     finally:
         db.close()
+
+
+def _execute(conn: Any, query: str, params: Mapping[str, Any] | None, buffer_pool: int) -> QueryResult:
+    try:
+        result = conn.execute(query, dict(params or {}))
+        if isinstance(result, list):
+            result = result[-1]
+        columns = list(result.get_column_names())
+        rows = []
+        while result.has_next():
+            rows.append({c: _plain(v) for c, v in zip(columns, result.get_next())})
+    except RuntimeError as exc:
+        message = " ".join(str(exc).split())[:300]
+        if "buffer pool" in message.lower() or "buffer manager" in message.lower():
+            raise QueryError(f"the embedded Cypher engine ran out of memory for this query (buffer pool of "
+                             f"{buffer_pool >> 20} MiB): {message}") from exc
+        raise QueryError(f"the embedded Cypher engine rejected the query: {message}") from exc
     return QueryResult(columns=columns, rows=rows)
+
+
+def run_cypher(graph_dir: Path, query: str, params: Mapping[str, Any] | None = None, *,
+               buffer_pool: int = DEFAULT_BUFFER_POOL) -> QueryResult:
+    """Run `query` with `params` on the embedded database of the build in `graph_dir`, opened read-only."""
+    with connect(graph_dir, buffer_pool=buffer_pool) as run:
+        return run(query, params)
