@@ -16,6 +16,7 @@ values mix types is stored as text here.
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ DEFAULT_BUFFER_POOL = 1 << 30
 """Bytes of LadybugDB's buffer pool, building and querying: memory it may use, not memory it takes at start."""
 
 _BATCH = 50_000
+_SPILL_BATCH = 2_000
 _TYPES = {"str": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN"}
 
 Columns = dict[str, tuple[str | None, bool]]
@@ -65,36 +67,105 @@ def _edge_type(edge: dict[str, Any]) -> str:
     return check_relation(edge.get("type") or edge.get("key"), (edge.get("source"), edge.get("target")))
 
 
-class _Plan:
-    """What the first pass learns: the columns of every table and the label pairs of every relationship type."""
+class _Spill:
+    """Flattened rows of one table, pickled to a file in batches while the graph is read, replayed once the
+    columns of the table are known (so graph.json is read and flattened once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh = open(path, "wb")
+        self.batch: list[dict[str, Any]] = []
+        self.rows = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.batch.append(row)
+        if len(self.batch) >= _SPILL_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            pickle.dump(self.batch, self.fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self.rows += len(self.batch)
+            self.batch = []
+
+    def replay(self) -> Iterator[dict[str, Any]]:
+        self.flush()
+        self.fh.close()
+        with open(self.path, "rb") as fh:
+            while True:
+                try:
+                    batch = pickle.load(fh)
+                except EOFError:
+                    return
+                yield from batch
+
+
+class _Plan:
+    """What reading the graph learns: the columns of every table and the label pairs of every relationship
+    type; the rows themselves wait in one `_Spill` per node label and per (type, start label, end label)."""
+
+    def __init__(self, folder: Path) -> None:
         from kg.graph.stream import NodeTypes
 
+        self.folder = folder
         self.node_columns: dict[str, Columns] = {label: dict(_KNOWN_COLUMNS.get(label, {})) for label in NODE_TYPES}
         self.rel_columns: dict[str, Columns] = {rel: {} for rel in RELATIONS}
-        self.pairs: dict[str, dict[tuple[str, str], int]] = {rel: {} for rel in RELATIONS}
+        self.pairs: dict[str, dict[tuple[str, str], _Spill]] = {rel: {} for rel in RELATIONS}
+        self.nodes: dict[str, _Spill] = {}
         self.types = NodeTypes()
 
     @classmethod
-    def scan(cls, graph_file: Path) -> _Plan:
+    def read(cls, graph_file: Path, folder: Path) -> _Plan:
         from kg.graph.stream import iter_edges, iter_nodes
 
-        plan = cls()
-        for node in iter_nodes(graph_file):
-            node_id = str(node.get("id"))
-            label = check_label(node.get("type"), node_id)
-            plan.types.add(node_id, label)
-            props = flatten(node)
-            props["id"] = node_id
-            merge_columns(plan.node_columns[label], props)
-        for edge in iter_edges(graph_file):
-            rel = _edge_type(edge)
-            pair = (plan.types[str(edge.get("source"))], plan.types[str(edge.get("target"))])
-            counts = plan.pairs[rel]
-            counts[pair] = counts.get(pair, 0) + 1
-            merge_columns(plan.rel_columns[rel], _edge_props(edge))
+        plan = cls(folder)
+        try:
+            for node in iter_nodes(graph_file):
+                node_id = str(node.get("id"))
+                label = check_label(node.get("type"), node_id)
+                plan.types.add(node_id, label)
+                props = flatten(node)
+                props["id"] = node_id
+                merge_columns(plan.node_columns[label], props)
+                spill = plan.nodes.get(label)
+                if spill is None:
+                    spill = plan.nodes[label] = _Spill(folder / f"{label}.pickle")
+                spill.add(props)
+            for edge in iter_edges(graph_file):
+                rel = _edge_type(edge)
+                source, target = str(edge.get("source")), str(edge.get("target"))
+                pair = (plan.types[source], plan.types[target])
+                props = _edge_props(edge)
+                merge_columns(plan.rel_columns[rel], props)
+                props["from"], props["to"] = source, target
+                spill = plan.pairs[rel].get(pair)
+                if spill is None:
+                    spill = plan.pairs[rel][pair] = _Spill(folder / f"{rel}-{pair[0]}-{pair[1]}.pickle")
+                spill.add(props)
+        finally:
+            for spill in plan.spills():
+                spill.flush()
         return plan
+
+    def spills(self) -> list[_Spill]:
+        return [*self.nodes.values(), *(s for pairs in self.pairs.values() for s in pairs.values())]
+
+
+def _arrow_converter(kind: str, is_list: bool) -> Callable[[Any], Any]:
+    """`convert` to the column type, skipping the call when the value already has it (the common case)."""
+    plain = {"str": str, "int": int, "float": float, "bool": bool}[kind]
+
+    def fits(value: Any) -> Any:
+        if value is None:
+            return None
+        if is_list:
+            if type(value) is list and (not value or type(value[0]) is plain):
+                return value
+        elif type(value) is plain:
+            return value
+        return convert(value, kind, is_list)
+
+    return fits
 
 
 class _ParquetTable:
@@ -107,15 +178,17 @@ class _ParquetTable:
         kinds = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
         fields = [pa.field(name, pa.list_(kinds[kind]) if is_list else kinds[kind]) for name, kind, is_list in keys]
         self.schema = pa.schema(fields)
-        self.keys = keys
+        self.names = [name for name, _, _ in keys]
+        self.converters = [_arrow_converter(kind, is_list) for _, kind, is_list in keys]
         self.path = path
         self.columns: list[list[Any]] = [[] for _ in keys]
         self.writer = pq.ParquetWriter(str(path), self.schema, compression="snappy")
         self.rows = 0
 
     def add(self, values: Mapping[str, Any]) -> None:
-        for column, (name, kind, is_list) in zip(self.columns, self.keys):
-            column.append(convert(values.get(name), kind, is_list))
+        get = values.get
+        for column, name, fit in zip(self.columns, self.names, self.converters):
+            column.append(fit(get(name)))
         self.rows += 1
         if len(self.columns[0]) >= _BATCH:
             self.flush()
@@ -125,7 +198,7 @@ class _ParquetTable:
 
         if self.columns[0]:
             self.writer.write_batch(pa.record_batch(self.columns, schema=self.schema))
-            self.columns = [[] for _ in self.keys]
+            self.columns = [[] for _ in self.names]
 
     def close(self) -> None:
         self.flush()
@@ -136,32 +209,30 @@ def _keys(columns: Columns) -> list[tuple[str, str, bool]]:
     return [(name, kind or "str", is_list) for name, (kind, is_list) in columns.items()]
 
 
-def _write_files(graph_file: Path, plan: _Plan, folder: Path) -> tuple[dict[str, _ParquetTable],
-                                                                        dict[tuple[str, str, str], _ParquetTable]]:
-    """The second pass: one Parquet file per node label and per (relationship type, start label, end label)."""
-    from kg.graph.stream import iter_edges, iter_nodes
-
-    nodes = {label: _ParquetTable(folder / f"{label}.parquet", _keys({"id": ("str", False), **columns}))
-             for label, columns in plan.node_columns.items() if columns}
+def _write_files(plan: _Plan, folder: Path) -> tuple[dict[str, _ParquetTable],
+                                                      dict[tuple[str, str, str], _ParquetTable]]:
+    """One Parquet file per node label and per (relationship type, start label, end label), from the spills."""
+    nodes: dict[str, _ParquetTable] = {}
     rels: dict[tuple[str, str, str], _ParquetTable] = {}
+    for label, spill in plan.nodes.items():
+        table = nodes[label] = _ParquetTable(folder / f"{label}.parquet",
+                                             _keys({"id": ("str", False), **plan.node_columns[label]}))
+        try:
+            for row in spill.replay():
+                table.add(row)
+        finally:
+            table.close()
+            spill.path.unlink()
     for rel, pairs in plan.pairs.items():
         keys = [("from", "str", False), ("to", "str", False), *_keys(plan.rel_columns[rel])]
-        for start, end in pairs:
-            rels[(rel, start, end)] = _ParquetTable(folder / f"{rel}-{start}-{end}.parquet", keys)
-    try:
-        for node in iter_nodes(graph_file):
-            node_id = str(node.get("id"))
-            props = flatten(node)
-            props["id"] = node_id
-            nodes[plan.types[node_id]].add(props)
-        for edge in iter_edges(graph_file):
-            props = _edge_props(edge)
-            source, target = str(edge.get("source")), str(edge.get("target"))
-            props["from"], props["to"] = source, target
-            rels[(_edge_type(edge), plan.types[source], plan.types[target])].add(props)
-    finally:
-        for table in (*nodes.values(), *rels.values()):
-            table.close()
+        for (start, end), spill in pairs.items():
+            table = rels[(rel, start, end)] = _ParquetTable(folder / f"{rel}-{start}-{end}.parquet", keys)
+            try:
+                for row in spill.replay():
+                    table.add(row)
+            finally:
+                table.close()
+                spill.path.unlink()
     return nodes, rels
 
 
@@ -198,12 +269,12 @@ def build_database(graph_file: Path, into: Path, *, buffer_pool: int = DEFAULT_B
     import ladybug
 
     started = time.perf_counter()
-    plan = _Plan.scan(graph_file)
-    scanned = time.perf_counter()
     files = into / "copy-files"
     files.mkdir()
     try:
-        nodes, rels = _write_files(graph_file, plan, files)
+        plan = _Plan.read(graph_file, files)
+        scanned = time.perf_counter()
+        nodes, rels = _write_files(plan, files)
         written = time.perf_counter()
         db = ladybug.Database(str(into / DB_FILE), buffer_pool_size=buffer_pool)
         try:

@@ -151,11 +151,14 @@ def infer_columns(rows: list[dict[str, Any]]) -> dict[str, tuple[str, bool]]:
 
 def merge_columns(columns: dict[str, tuple[str | None, bool]], props: Mapping[str, Value]) -> None:
     """Widen `columns` (name -> (kind or None, is list)) to hold `props` too, as `infer_columns` does row by row;
-    a store that streams its rows calls this once per row, then reads a kind of None as ``str``."""
+    a store that streams its rows calls this once per row, then reads a kind of None as ``str``. `props` are
+    as `flatten` makes them: a list's items are all of one kind, so its first item tells it."""
     for name, value in props.items():
         is_list = isinstance(value, list)
-        kinds = {kind_of(v) for v in value} if is_list else {kind_of(value)}  # type: ignore[union-attr]
+        kinds = {kind_of(value[0])} if is_list and value else {kind_of(value)}  # type: ignore[index,arg-type]
         old_kind, old_list = columns.get(name, (None, is_list))
+        if old_list == is_list and old_kind in kinds:
+            continue  # the common case: nothing to widen
         if old_list != is_list:
             columns[name] = ("str", False)  # scalars here, lists there: keep both as text
             continue

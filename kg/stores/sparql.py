@@ -48,6 +48,7 @@ CACHE_FILE = "graph.nt"
 STORE_DIR = "sparql-store"
 STORE_VERSION = 1
 _OXIGRAPH_DIR = "oxigraph"
+_CHUNK_BYTES = 64 << 20
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER_TYPES = {_XSD + t for t in (
@@ -125,12 +126,14 @@ def ntriples_cache(graph_dir: Path) -> Path:
 # ------------------------------------------------------------------------------------------------ the Oxigraph store
 
 
-def bulk_load_oxigraph(graph_file: Path, into: Path) -> dict[str, Any]:
+def bulk_load_oxigraph(graph_file: Path, into: Path, *, chunk_bytes: int = _CHUNK_BYTES) -> dict[str, Any]:
     """Bulk-load the RDF of `graph_file` into a new on-disk Oxigraph store in ``into/oxigraph``; returns figures.
 
-    The N-Triples are generated in a thread and fed to Oxigraph's bulk loader through a pipe, so generating
-    and loading run on two cores and nothing is written but the store.
+    A thread generates the N-Triples in chunks of about `chunk_bytes` while Oxigraph's bulk loader (which
+    releases the GIL) loads the previous chunk, so the two run on two cores. Loading chunk by chunk bounds the
+    loader's memory, which otherwise grows with its batch of (long: abstracts, sentences) literals.
     """
+    import queue
     import threading
 
     import pyoxigraph
@@ -140,41 +143,54 @@ def bulk_load_oxigraph(graph_file: Path, into: Path) -> dict[str, Any]:
 
     started = time.perf_counter()
     counted = {"triples": 0, "bytes": 0}
-    failure: list[BaseException] = []
-    read_fd, write_fd = os.pipe()
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
 
     def produce() -> None:
         try:
-            with open(write_fd, "wb", buffering=1 << 20) as fh:
-                for block in stream_ntriples(graph_file, DEFAULT_BASE):
-                    data = block.encode("utf-8")
-                    counted["triples"] += block.count("\n")
-                    counted["bytes"] += len(data)
-                    fh.write(data)
-        except BrokenPipeError:
-            pass  # the loader stopped first; its error is the one to report
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            failure.append(exc)
+            parts: list[str] = []
+            size = 0
+            for block in stream_ntriples(graph_file, DEFAULT_BASE):
+                parts.append(block)
+                size += len(block)
+                if size >= chunk_bytes:
+                    chunks.put("".join(parts).encode("utf-8"))
+                    parts, size = [], 0
+                    if stop.is_set():
+                        return
+            if parts:
+                chunks.put("".join(parts).encode("utf-8"))
+            chunks.put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the loading thread, which raises it
+            chunks.put(exc)
 
     thread = threading.Thread(target=produce, name="kg-ntriples", daemon=True)
     thread.start()
     try:
         store = pyoxigraph.Store(str(into / _OXIGRAPH_DIR))
-        try:
-            store.bulk_load(path=f"/dev/fd/{read_fd}", format=pyoxigraph.RdfFormat.N_TRIPLES)
-        except (SyntaxError, OSError, ValueError) as exc:
-            if not failure:
+        while True:
+            chunk = chunks.get()
+            if chunk is None:
+                break
+            if isinstance(chunk, BaseException):
+                raise chunk
+            counted["triples"] += chunk.count(b"\n")
+            counted["bytes"] += len(chunk)
+            try:
+                store.bulk_load(input=chunk, format=pyoxigraph.RdfFormat.N_TRIPLES)
+            except (SyntaxError, OSError, ValueError) as exc:
                 raise StoreError(f"{graph_file}: Oxigraph refused the RDF: {_one_line(exc)}") from exc
-        if failure:
-            raise failure[0]
-        store.flush()
         store.optimize()
+        store.flush()
         del store
     finally:
-        os.close(read_fd)
+        stop.set()
+        while thread.is_alive():  # let a producer blocked on a full queue finish
+            try:
+                chunks.get(timeout=0.1)
+            except queue.Empty:
+                pass
         thread.join()
-    if failure:
-        raise failure[0]
     size = sum(p.stat().st_size for p in (into / _OXIGRAPH_DIR).rglob("*") if p.is_file())
     return {"triples": counted["triples"], "ntriples_bytes": counted["bytes"], "bytes": size,
             "load_seconds": round(time.perf_counter() - started, 3)}
