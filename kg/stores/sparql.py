@@ -48,7 +48,7 @@ CACHE_FILE = "graph.nt"
 STORE_DIR = "sparql-store"
 STORE_VERSION = 1
 _OXIGRAPH_DIR = "oxigraph"
-_CHUNK_BYTES = 64 << 20
+_CHUNK_BYTES = 32 << 20
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER_TYPES = {_XSD + t for t in (
