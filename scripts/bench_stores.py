@@ -131,19 +131,29 @@ def replicate(graph_file: Path, out_file: Path, times: int) -> tuple[int, int]:
     return nodes, edges
 
 
-def bench(graph_dir: Path, label: str, skip_export: bool) -> None:
+def _stamped(graph_dir: Path, store: str) -> dict[str, Any] | None:
+    """The figures a build recorded for `store`, with its peak RSS unknown (None when there is no store)."""
+    try:
+        stamp = json.loads((graph_dir / store / "kg-store.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return {"cpu_seconds": float("nan"), "peak_rss_mb": "? (built by kg build)", **stamp["figures"]}
+
+
+def bench(graph_dir: Path, label: str, skip_export: bool, reuse: bool = False) -> None:
     print(f"\n== {label}: {graph_dir} ({(graph_dir / 'graph.json').stat().st_size / 2**20:.0f} MiB graph.json)",
           flush=True)
-    for store in ("sparql-store", "cypher-store"):
-        shutil.rmtree(graph_dir / store, ignore_errors=True)
-    ox = child("sparql-store", graph_dir)
+    if not reuse:
+        for store in ("sparql-store", "cypher-store"):
+            shutil.rmtree(graph_dir / store, ignore_errors=True)
+    ox = (_stamped(graph_dir, "sparql-store") if reuse else None) or child("sparql-store", graph_dir)
     if "error" not in ox:
         print(f"  oxigraph store   {ox['triples']:>11,} triples  {ox['seconds']:7.1f} s (cpu {ox['cpu_seconds']:.1f} s)  "
               f"{ox['triples'] / ox['seconds']:>9,.0f} triples/s  {ox['bytes'] / 2**20:7.0f} MiB on disk  "
               f"peak RSS {ox['peak_rss_mb']} MB", flush=True)
     else:
         print(f"  oxigraph store   FAILED: {ox['error']}")
-    lb = child("cypher-store", graph_dir)
+    lb = (_stamped(graph_dir, "cypher-store") if reuse else None) or child("cypher-store", graph_dir)
     if "error" not in lb:
         copy = lb["node_copy_seconds"] + lb["rel_copy_seconds"]
         print(f"  ladybug store    {lb['nodes']:>11,} nodes, {lb['relationships']:,} rels  {lb['seconds']:7.1f} s "
@@ -191,13 +201,15 @@ def main() -> None:
     parser.add_argument("--scale", default="1", help="Comma-separated replication factors (1: the build itself)")
     parser.add_argument("--work", type=Path, default=None, help="Folder for replicated graphs (default: temp)")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="Keep the stores a build wrote (report the figures in their stamps) instead of rebuilding")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="kg-bench-stores-"))
     manifest = args.graph / "manifest.json"
     papers = json.loads(manifest.read_text()).get("papers", "?") if manifest.is_file() else "?"
     for factor in (int(s) for s in args.scale.split(",")):
         if factor == 1:
-            bench(args.graph, f"{papers} papers (the build)", args.skip_export)
+            bench(args.graph, f"{papers} papers (the build)", args.skip_export, args.reuse)
             continue
         target = work / f"x{factor}"
         target.mkdir(parents=True, exist_ok=True)

@@ -36,8 +36,8 @@ def built(tmp_path: Path, fixtures: Path) -> Path:
 
 
 def test_build_writes_every_output(built: Path) -> None:
-    assert sorted(p.name for p in built.iterdir()) == [".kg-state", "extractions.jsonl", "graph.json", "manifest.json",
-                                                      "papers.jsonl"]
+    assert sorted(p.name for p in built.iterdir()) == [".kg-state", "cypher-store", "extractions.jsonl", "graph.json",
+                                                      "manifest.json", "papers.jsonl", "sparql-store"]
     manifest = read_manifest(built)
     assert manifest["papers"] == 4 and manifest["entries"] == 5 and manifest["duplicates_merged"] == 1
     assert manifest["extractor_version"]
