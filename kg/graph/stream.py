@@ -148,7 +148,6 @@ class NodeTypes:
 
     def __init__(self) -> None:
         self.exceptions: dict[str, str] = {}
-        self.unknown: set[str] = set()
 
     def add(self, node_id: str, node_type: str) -> None:
         if type_from_id(node_id) != node_type:
