@@ -56,10 +56,12 @@ def _echo(text: str) -> None:
               help="Run extraction on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786).")
 @click.option("--max-abstract-chars", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Skip entries whose abstract is longer than this.")
+@click.option("--no-stores", is_flag=True,
+              help="Do not bulk-load the Cypher and SPARQL stores now; the first query of each kind does.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: bool, workers: int | None,
           cache_dir: Path | None, no_cache: bool, full: bool, scheduler: str | None, max_abstract_chars: int,
-          quiet: bool) -> None:
+          no_stores: bool, quiet: bool) -> None:
     """Read PATHS (files, folders, globs; gzip ok), extract entities, build the graph, write it to --out."""
     import os
 
@@ -69,7 +71,7 @@ def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: b
     options: dict[str, Any] = {
         "format": input_format, "strict": strict, "workers": workers or os.cpu_count() or 1,
         "cache_dir": None if no_cache else (cache_dir or default_cache_dir()), "scheduler": scheduler,
-        "max_abstract_chars": max_abstract_chars, "incremental": not full,
+        "max_abstract_chars": max_abstract_chars, "incremental": not full, "stores": not no_stores,
     }
     if quiet:
         run_build(paths, out, **options)
@@ -210,13 +212,9 @@ def eval_command(papers: Path, gold: Path, workers: int, details: bool) -> None:
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Entries per ranking.")
 def stats(graph_dir: Path, fmt: str, top: int) -> None:
     """Counts by type, most used methods/datasets/metrics/tasks, strongest pairs, most central entities."""
-    from kg.graph import read_graph
-    from kg.graph.io import GRAPH_FILE
-    from kg.graph.stats import graph_stats
-    from kg.outputs import recover
+    from kg.graph.stats import store_stats
 
-    recover(graph_dir)
-    rows = graph_stats(read_graph(graph_dir / GRAPH_FILE), top=top).rows()
+    rows = store_stats(graph_dir, top=top).rows()  # from the Cypher store: seconds and bounded memory at any size
     if fmt != "table":
         _echo(render(rows, fmt))
         return
@@ -352,6 +350,13 @@ def export(graph_dir: Path, fmt: str, out: Path, base: str | None) -> None:
     from kg.graph.io import GRAPH_FILE, read_graph
     from kg.stores import export as run_export
 
+    if fmt == "nt":  # streamed from graph.json item by item: memory bounded at any size
+        from kg.stores.rdf import write_ntriples_stream
+        from kg.vocab import DEFAULT_BASE
+
+        triples = write_ntriples_stream(Path(graph_dir) / GRAPH_FILE, out, base or DEFAULT_BASE)
+        _echo(f"kg export -> {out}  (nt, {triples} triples)")
+        return
     graph = read_graph(Path(graph_dir) / GRAPH_FILE)
     written = run_export(graph, out, fmt, base=base)
     count = f", {written} triples" if isinstance(written, int) else ""

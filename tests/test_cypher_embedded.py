@@ -28,14 +28,19 @@ def _count(graph_dir: Path) -> int:
     return cypher("MATCH (p:Paper) RETURN count(p) AS n", graph_dir=graph_dir).rows[0]["n"]
 
 
+def _database(graph_dir: Path) -> Path:
+    return graph_dir / embedded.STORE_DIR / embedded.DB_FILE
+
+
 def test_built_on_first_query_and_reused(build_dir: Path) -> None:
-    assert not (build_dir / embedded.DB_FILE).exists()
+    assert not (build_dir / embedded.STORE_DIR).exists()
     assert _count(build_dir) == 20
-    db = build_dir / embedded.DB_FILE
+    db = _database(build_dir)
     stamp = db.stat().st_mtime_ns
     assert _count(build_dir) == 20
     assert db.stat().st_mtime_ns == stamp  # not rebuilt: the graph did not change
-    assert sorted(p.name for p in build_dir.iterdir()) == ["cypher.lbug", "cypher.lbug.json", "graph.json"]
+    assert sorted(p.name for p in build_dir.iterdir()) == [embedded.STORE_DIR, "graph.json"]
+    assert sorted(p.name for p in (build_dir / embedded.STORE_DIR).iterdir()) == [embedded.DB_FILE, "kg-store.json"]
 
 
 def test_rebuilt_when_the_graph_is_newer(build_dir: Path) -> None:
@@ -48,18 +53,18 @@ def test_rebuilt_when_the_graph_is_newer(build_dir: Path) -> None:
 def test_a_crash_while_building_leaves_no_half_built_database(build_dir: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     assert _count(build_dir) == 20
-    before = (build_dir / embedded.DB_FILE).read_bytes()
+    before = _database(build_dir).read_bytes()
     write_graph(sample_graph(25), build_dir / "graph.json")
 
-    def crash(conn, rows):  # type: ignore[no-untyped-def]
+    def crash(conn, plan, nodes, rels):  # type: ignore[no-untyped-def]
         conn.execute("CREATE NODE TABLE Paper(id STRING PRIMARY KEY)")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(embedded, "_load", crash)
     with pytest.raises(KeyboardInterrupt):
         _count(build_dir)
-    assert (build_dir / embedded.DB_FILE).read_bytes() == before
-    assert sorted(p.name for p in build_dir.iterdir()) == ["cypher.lbug", "cypher.lbug.json", "graph.json"]
+    assert _database(build_dir).read_bytes() == before
+    assert sorted(p.name for p in build_dir.iterdir()) == [embedded.STORE_DIR, "graph.json"]
     monkeypatch.undo()
     assert _count(build_dir) == 25
 

@@ -9,7 +9,8 @@ import pytest
 from plugins.neo4j_server import NASTY, sample_graph
 
 from kg.graph import write_graph
-from kg.stores.cypher import cypher
+from kg.errors import QueryError
+from kg.stores.cypher import cypher, query_parameters
 from kg.stores.local_neo4j import LocalNeo4j
 from kg.stores.neo4j import push
 
@@ -24,8 +25,9 @@ def _compare_engines(server: LocalNeo4j, graph_dir: Path, params: dict[str, str]
     sizes = {}
     for query_file in QUERIES:
         query = query_file.read_text(encoding="utf-8")
-        embedded = cypher(query, params, graph_dir=graph_dir)
-        neo = cypher(query, params, uri=server.uri, user=server.user, password=server.password)
+        wanted = {name: value for name, value in params.items() if name in query_parameters(query)}
+        embedded = cypher(query, wanted, graph_dir=graph_dir)
+        neo = cypher(query, wanted, uri=server.uri, user=server.user, password=server.password)
         assert embedded.columns == neo.columns, query_file.name
         assert _canonical(embedded.rows) == _canonical(neo.rows), query_file.name
         assert embedded.rows == neo.rows, f"{query_file.name}: same rows, different order"
@@ -68,6 +70,17 @@ def test_example_queries_identical_on_the_real_corpus(neo4j: LocalNeo4j, corpus_
     assert sizes["top_datasets"] > 0 and sizes["papers_sharing_datasets"] > 0
     everything = _compare_engines(neo4j, out, {"dataset": None, "method": None})
     assert everything["methods_on_dataset"] > 0 and everything["tasks_of_proposing_papers"] > 0
+
+
+def test_missing_or_extra_parameters_are_the_same_error_on_both_engines(neo4j: LocalNeo4j, tmp_path: Path) -> None:
+    write_graph(sample_graph(6), tmp_path / "graph.json")
+    query = (QUERIES[0]).read_text(encoding="utf-8")  # methods_on_dataset: $dataset
+    for params in ({}, {"dataset": None, "extra": 1}, {"datasetName": "x"}):
+        with pytest.raises(QueryError) as embedded:
+            cypher(query, params, graph_dir=tmp_path)
+        with pytest.raises(QueryError) as neo:
+            cypher(query, params, uri=neo4j.uri, user=neo4j.user, password=neo4j.password)
+        assert str(embedded.value) == str(neo.value) and "$" in str(neo.value)
 
 
 def test_nasty_values_are_verbatim_in_the_embedded_engine(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from test_rdf import HOSTILE, METHOD, hostile_graph
 from kg.cli import cli, main
 from kg.errors import GraphError, QueryError
 from kg.graph import write_graph
-from kg.stores.sparql import CACHE_FILE, ENGINES, bind_parameters, load_query, parse_param, sparql
+from kg.stores.sparql import CACHE_FILE, ENGINES, STORE_DIR, bind_parameters, load_query, parse_param, sparql
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -130,8 +130,10 @@ def test_cache_is_written_atomically_and_rebuilt_when_the_graph_changes(small_bu
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }"
     assert sparql(small_build, query)[1] == [(2,)]
     cache = small_build / CACHE_FILE
+    assert sorted(p.name for p in small_build.iterdir()) == ["graph.json", STORE_DIR]  # no temp files left
+    assert sparql(small_build, query, "rdflib")[1] == [(2,)]
+    assert sorted(p.name for p in small_build.iterdir()) == ["graph.json", CACHE_FILE, STORE_DIR]
     assert cache.is_file()
-    assert sorted(p.name for p in small_build.iterdir()) == ["graph.json", CACHE_FILE]  # no temp files left
     graph = hostile_graph()
     graph.remove_node("title-0123456789abcdef")
     write_graph(graph, small_build / "graph.json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
@@ -51,3 +52,15 @@ def test_cli_stats_json(tmp_path: Path) -> None:
             "detail": "dataset:glue"} in rows
     table = CliRunner().invoke(cli, ["stats", "--graph", str(tmp_path)])
     assert "method-dataset pairs" in table.output and "BERT / GLUE" in table.output
+
+
+@pytest.mark.parametrize("top", [1, 3, 10, 100])
+def test_stats_from_the_store_are_the_stats_of_the_graph(tmp_path: Path, top: int) -> None:
+    from plugins.neo4j_server import sample_graph
+
+    from kg.graph.stats import store_stats
+
+    for i, graph in enumerate((small_graph(), sample_graph(30))):
+        (tmp_path / f"g{i}").mkdir()
+        write_graph(graph, tmp_path / f"g{i}" / "graph.json")
+        assert store_stats(tmp_path / f"g{i}", top).rows() == graph_stats(graph, top).rows()

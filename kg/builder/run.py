@@ -26,10 +26,25 @@ from kg.ingest import DEFAULT_MAX_ABSTRACT_CHARS, find_inputs
 from kg.ingest.files import DATA_SUFFIXES
 from kg.records import Skipped
 from kg.outputs import EXTRACTIONS, MANIFEST, PAPERS, atomic_directory
+from kg.stores.persist import STORE_NAMES, build_stores
 
 __all__ = ["build", "DEFAULT_OUT"]
 
 DEFAULT_OUT = "kg-out"
+
+
+def _build_stores(tmp: Path, report: BuildReport, progress: Progress | None) -> dict[str, dict[str, object]]:
+    """Bulk-load the query stores of the graph just written in `tmp`; their time goes in the report."""
+    started = time.perf_counter()
+    if progress is not None:
+        progress("stores", 0, len(STORE_NAMES))
+    figures = {}
+    for done, name in enumerate(STORE_NAMES, 1):
+        figures.update(build_stores(tmp, (name,)))
+        if progress is not None:
+            progress("stores", done, len(STORE_NAMES))
+    report.stage_seconds["stores"] = time.perf_counter() - started
+    return figures
 
 
 def build(
@@ -43,6 +58,7 @@ def build(
     scheduler: str | None = None,
     max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
     incremental: bool = True,
+    stores: bool = True,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Read every paper under `paths`, extract its entities, build the graph and write it all to `out`.
@@ -52,9 +68,12 @@ def build(
     extractions are cached by paper content and extractor version, so a re-run extracts only new or changed
     papers; and when `out` holds an earlier build of the same inputs plus new files (and `incremental`),
     only the new papers go through the pipeline and the rest is copied, with the same result as a full
-    build. `out` is replaced atomically: it holds either the previous build or this one, never a mix, and a
-    build that reads no paper is an error that leaves it as it was. Inputs that cannot be read (permissions,
-    FIFOs, devices, unlistable folders) are skipped entries with the reason.
+    build. With `stores` (the default) the query stores are bulk-loaded from the new graph.json too
+    (`kg.stores.persist`: LadybugDB for Cypher, Oxigraph for SPARQL), so the first query opens them instead of
+    building them; an incremental build rebuilds them. `out` is replaced atomically: it holds either the
+    previous build or this one, never a mix, and a build that reads no paper is an error that leaves it as it
+    was. Inputs that cannot be read (permissions, FIFOs, devices, unlistable folders) are skipped entries with
+    the reason.
     Raises InputError (bad input with `strict`, missing paths, no papers) or OutputError (including a full disk).
     """
     from kg.extract import EXTRACTOR_VERSION
@@ -102,12 +121,14 @@ def build(
             raise nothing_read(paths, out, report.skipped)
         report.files = len(files)
         save_state(tmp, state)
+        store_figures = _build_stores(tmp, report, progress) if stores else {}
         report.seconds = time.perf_counter() - started
         manifest = {
             "kg_version": __version__,
             "inputs": [str(p) for p in files],
-            "outputs": [PAPERS, EXTRACTIONS, GRAPH_FILE],
+            "outputs": [PAPERS, EXTRACTIONS, GRAPH_FILE, *(STORE_NAMES[name][1] for name in store_figures)],
             **report.to_dict(),
+            "stores": store_figures,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return report

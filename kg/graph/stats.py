@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-__all__ = ["GraphStats", "graph_stats", "ENTITY_TYPES"]
+__all__ = ["GraphStats", "graph_stats", "store_stats", "ENTITY_TYPES"]
 
 ENTITY_TYPES = ("Method", "Dataset", "Metric", "Task")
 _METHOD_RELS = {"PROPOSES", "USES"}
@@ -99,4 +100,71 @@ def graph_stats(graph: nx.MultiDiGraph, top: int = 10) -> GraphStats:
         centrality = nx.degree_centrality(cooccur)
         best = sorted(centrality, key=lambda n: (-centrality[n], n))[:top]
         stats.central = [(n, nodes[n]["name"], nodes[n]["type"], centrality[n]) for n in best]
+    return stats
+
+
+_ENTITIES = ":".join(ENTITY_TYPES)
+
+
+def store_stats(graph_dir: Path, top: int = 10) -> GraphStats:
+    """`graph_stats` of the build in `graph_dir`, answered by its embedded Cypher store instead of loading the
+    graph: the same figures, in seconds and bounded memory at any size (the database does the counting, and
+    only the candidates for each top list come back to be ranked exactly as `graph_stats` ranks them)."""
+    from kg.graph.model import NODE_TYPES, RELATIONS
+    from kg.stores.embedded import connect
+
+    with connect(graph_dir) as run:
+        return _store_stats(lambda query, **params: run(query, params).rows, top, NODE_TYPES, RELATIONS)
+
+
+def _store_stats(rows: Any, top: int, node_types: tuple[str, ...], relations: tuple[str, ...]) -> GraphStats:
+    """`store_stats` over `rows(query, **params)`, a function that runs a query on the store."""
+    node_counts = {label: rows(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"] for label in node_types}
+    edge_counts = {rel: rows(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n")[0]["n"] for rel in relations}
+    stats = GraphStats({k: v for k, v in sorted(node_counts.items()) if v},
+                       {k: v for k, v in sorted(edge_counts.items()) if v})
+    for etype in ENTITY_TYPES:
+        count = "coalesce(n.paper_count, 0)"
+        best = rows(f"MATCH (n:{etype}) RETURN {count} AS c ORDER BY c DESC LIMIT $k", k=top) if top else []
+        least = best[-1]["c"] if len(best) == top and top else None
+        where = f"WHERE {count} >= $least" if least is not None else ""
+        params = {"least": least} if least is not None else {}
+        found = rows(f"MATCH (n:{etype}) {where} RETURN n.id AS id, n.name AS name, {count} AS c", **params)
+        ranked = sorted(((r["id"], r["name"], int(r["c"])) for r in found),
+                        key=lambda item: (-item[2], item[1].casefold(), item[0]))
+        stats.top[etype] = ranked[:top]
+
+    pairs = ("MATCH (m:Method)<-[:PROPOSES|USES]-(p:Paper)-[:PROPOSES|EVALUATES_ON]->(d:Dataset) "
+             "WITH m, d, count(DISTINCT p) AS papers")
+    best = rows(f"{pairs} RETURN papers ORDER BY papers DESC LIMIT $k", k=top) if top else []
+    least = best[-1]["papers"] if len(best) == top and top else 1
+    names: dict[str, str] = {}
+    pair_papers: Counter[tuple[str, str]] = Counter()
+    for r in rows(f"{pairs} WHERE papers >= $least RETURN m.id AS m, m.name AS mn, d.id AS d, d.name AS dn, papers",
+                  least=least):
+        names[r["m"]], names[r["d"]] = r["mn"], r["dn"]
+        pair_papers[(r["m"], r["d"])] = r["papers"]
+    pair_results: Counter[tuple[str, str]] = Counter()
+    for r in rows("MATCH (p:Paper)-[]->(x:Result)-[:OF_METHOD]->(m:Method), (x)-[:ON_DATASET]->(d:Dataset) "
+                  "RETURN m.id AS m, m.name AS mn, d.id AS d, d.name AS dn, count(*) AS results"):
+        names[r["m"]], names[r["d"]] = r["mn"], r["dn"]
+        pair_results[(r["m"], r["d"])] = r["results"]
+    # a pair with results but fewer papers than the top ones ranks below them all; only its count is unknown
+    candidates = set(pair_papers) | (set(pair_results) if len(best) < top else set())
+    ranked_pairs = sorted(candidates, key=lambda p: (-pair_papers[p], -pair_results[p], names[p[0]].casefold(),
+                                                     names[p[1]].casefold()))
+    stats.pairs = [(names[m], names[d], pair_papers[(m, d)], pair_results[(m, d)]) for m, d in ranked_pairs[:top]]
+
+    linked = f"(p:Paper)-[]->(a:{_ENTITIES})"
+    entities = rows(f"MATCH {linked} RETURN count(DISTINCT a.id) AS n")[0]["n"]
+    if entities > 1 and top:
+        central = rows(f"MATCH (a:{_ENTITIES})<-[]-(p:Paper)-[]->(b:{_ENTITIES}) WHERE a.id <> b.id "
+                       "RETURN a.id AS id, a.name AS name, label(a) AS type, count(DISTINCT b.id) AS degree "
+                       "ORDER BY degree DESC, id LIMIT $k", k=top)
+        if len(central) < top:  # entities that never share a paper: centrality 0, ranked by id
+            seen = {r["id"] for r in central}
+            alone = rows(f"MATCH {linked} RETURN DISTINCT a.id AS id, a.name AS name, label(a) AS type "
+                         "ORDER BY id")
+            central += [{**r, "degree": 0} for r in alone if r["id"] not in seen][:top - len(central)]
+        stats.central = [(r["id"], r["name"], r["type"], r["degree"] / (entities - 1)) for r in central]
     return stats

@@ -7,6 +7,7 @@ queries (``queries/cypher/*.cypher``) give identical answers on both.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 from kg.errors import QueryError
 
-__all__ = ["QueryResult", "read_query", "parse_params", "cypher"]
+__all__ = ["QueryResult", "read_query", "parse_params", "cypher", "query_parameters", "check_parameters"]
 
 
 @dataclass
@@ -58,10 +59,45 @@ def parse_params(items: Sequence[str]) -> dict[str, Any]:
     return params
 
 
+_TOKENS = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|//[^\n]*|/\*.*?\*/
+                         |\$(?:`([^`]*)`|([A-Za-z_][A-Za-z0-9_]*|[0-9]+))""", re.S | re.X)
+
+
+def query_parameters(query: str) -> list[str]:
+    """The names of the ``$parameters`` of Cypher `query` (not counting ``$`` in strings, names or comments).
+
+    >>> query_parameters("MATCH (d) WHERE d.name = $dataset AND d.note <> '$x' RETURN $dataset, $`k` // $y")
+    ['dataset', 'k']
+    """
+    names = (m.group(1) if m.group(1) is not None else m.group(2) for m in _TOKENS.finditer(query))
+    return list(dict.fromkeys(name for name in names if name is not None))
+
+
+def check_parameters(query: str, params: Mapping[str, Any] | None) -> None:
+    """QueryError unless `params` gives exactly the parameters `query` uses: the same message on every engine
+    (Ladybug would read a missing one as null, Neo4j ignores extra ones)."""
+    wanted = query_parameters(query)
+    given = list(params or {})
+    missing = [name for name in wanted if name not in given]
+    extra = [name for name in given if name not in wanted]
+    if missing:
+        example = " ".join(f"--param {name}=VALUE" for name in missing)
+        raise QueryError(f"the query needs parameter(s) {', '.join('$' + n for n in missing)}: give {example} "
+                         "(VALUE may be null)")
+    if extra:
+        raise QueryError(f"the query has no parameter(s) {', '.join('$' + n for n in extra)}"
+                         + (f"; its parameters are {', '.join('$' + n for n in wanted)}" if wanted else
+                            "; it takes none"))
+
+
 def cypher(query: str, params: Mapping[str, Any] | None = None, *, graph_dir: Path | None = None,
            uri: str | None = None, user: str | None = None, password: str | None = None,
            database: str | None = None) -> QueryResult:
-    """Run `query` on the Neo4j at `uri` if given, else on the embedded database of the build in `graph_dir`."""
+    """Run `query` on the Neo4j at `uri` if given, else on the embedded database of the build in `graph_dir`.
+
+    Raises QueryError when `params` misses a parameter the query uses or names one it does not use.
+    """
+    check_parameters(query, params)
     if uri:
         from kg.stores.neo4j import connection_settings, run_cypher
 

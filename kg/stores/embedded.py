@@ -1,137 +1,282 @@
-"""The embedded Cypher default: the built graph in a LadybugDB file (Kùzu's maintained fork), no server needed.
+"""The embedded Cypher default: the built graph in a LadybugDB database (Kùzu's maintained fork), no server needed.
 
-`kg cypher QUERY` without ``--uri`` runs here. The database lives in the build folder as ``cypher.lbug``,
-created on first use and rebuilt whenever ``graph.json`` changed (a stamp file beside it records which
-graph it was built from). It is built into a temporary file and renamed into place, so a crash never
-leaves a half-built database; queries open it read-only.
+`kg cypher QUERY` without ``--uri`` runs here. The database lives in the build folder, in ``cypher-store/``
+(`kg.stores.persist`): `kg build` writes it, and a query opens it read-only; it is rebuilt only when it is
+missing or stamped for another graph.json or an older layout.
 
-Ladybug needs a schema: one node table per label of `NODE_TYPES` present in the graph (primary key ``id``)
-and one relationship table per type of `RELATIONS`, with the (start label, end label) pairs seen in the
-data. Column types are inferred from the flattened properties (`kg.stores.properties`), so the values are
-those `kg push` writes to Neo4j; a property whose values mix types is stored as text here.
+It is bulk-loaded: graph.json is read twice item by item (`kg.graph.stream`), once to learn the columns and
+the (start label, end label) pairs of every relationship type, once to write one Parquet file per table in
+batches; then ``COPY FROM`` loads each file. Memory stays at one batch per table whatever the graph's size.
+
+Ladybug needs a schema: one node table per label of `NODE_TYPES` (primary key ``id``) and one relationship
+table per type of `RELATIONS`, with the pairs seen in the data. Column types are inferred from the flattened
+properties (`kg.stores.properties`), so the values are those `kg push` writes to Neo4j; a property whose
+values mix types is stored as text here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
+import pickle
 import signal
-import tempfile
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kg.errors import GraphError, QueryError, StoreError
-from kg.graph.io import GRAPH_FILE, read_graph
+from kg.errors import QueryError, StoreError
 from kg.graph.model import NODE_TYPES, RELATIONS
-from kg.outputs import remove_tree, space_error
 from kg.stores.cypher import QueryResult
 from kg.stores.guard import check_read_only
-from kg.stores.properties import convert, infer_columns
-from kg.stores.rows import GraphRows, check_label, check_relation, graph_rows
+from kg.stores.properties import convert, flatten, merge_columns
+from kg.stores.rows import check_label, check_relation
 
-__all__ = ["DB_FILE", "ensure_database", "build_database", "run_cypher", "SCHEMA_VERSION"]
+__all__ = ["STORE_DIR", "DB_FILE", "SCHEMA_VERSION", "DEFAULT_BUFFER_POOL", "ensure_database", "build_store",
+           "build_database", "run_cypher", "connect"]
 
-DB_FILE = "cypher.lbug"
-SCHEMA_VERSION = 1
-_BATCH = 5_000
-_BUFFER_POOL = 512 * 1024 * 1024
+STORE_DIR = "cypher-store"
+DB_FILE = "graph.lbug"
+SCHEMA_VERSION = 2
+DEFAULT_BUFFER_POOL = 1 << 30
+"""Bytes of LadybugDB's buffer pool, building and querying: memory it may use, not memory it takes at start."""
+
+_BATCH = 50_000
+_SPILL_BATCH = 2_000
 _TYPES = {"str": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN"}
 
+Columns = dict[str, tuple[str | None, bool]]
 
-def _column_ddl(columns: dict[str, tuple[str, bool]]) -> str:
-    return "".join(f", `{name}` {_TYPES[kind]}{'[]' if is_list else ''}" for name, (kind, is_list) in columns.items())
+_ENTITY_COLUMNS: Columns = {"name": (None, False), "aliases": (None, True), "paper_count": ("int", False)}
+#: Columns every database has, whatever the graph holds, so that the README's queries bind on any build (a
+#: build without results still has ``Result.value``); the kind of None is settled by the data (text if none).
+_KNOWN_COLUMNS: dict[str, Columns] = {
+    "Paper": {"title": (None, False)},
+    **{label: _ENTITY_COLUMNS for label in ("Method", "Dataset", "Metric", "Task")},
+    "Result": {"value": (None, False)},
+}
 
 
-def _load(conn: Any, rows: GraphRows) -> None:
-    """Create the schema and load every node and relationship of `rows` through parameters."""
+def _column_ddl(columns: Columns) -> str:
+    return "".join(f", `{name}` {_TYPES[kind or 'str']}{'[]' if is_list else ''}"
+                   for name, (kind, is_list) in columns.items())
+
+
+def _edge_props(edge: dict[str, Any]) -> dict[str, Any]:
+    return flatten({k: v for k, v in edge.items() if k not in ("source", "target")})
+
+
+def _edge_type(edge: dict[str, Any]) -> str:
+    return check_relation(edge.get("type") or edge.get("key"), (edge.get("source"), edge.get("target")))
+
+
+class _Spill:
+    """Flattened rows of one table, pickled to a file in batches while the graph is read, replayed once the
+    columns of the table are known (so graph.json is read and flattened once)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh = open(path, "wb")
+        self.batch: list[dict[str, Any]] = []
+        self.rows = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.batch.append(row)
+        if len(self.batch) >= _SPILL_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            pickle.dump(self.batch, self.fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self.rows += len(self.batch)
+            self.batch = []
+
+    def replay(self) -> Iterator[dict[str, Any]]:
+        self.flush()
+        self.fh.close()
+        with open(self.path, "rb") as fh:
+            while True:
+                try:
+                    batch = pickle.load(fh)
+                except EOFError:
+                    return
+                yield from batch
+
+
+class _Plan:
+    """What reading the graph learns: the columns of every table and the label pairs of every relationship
+    type; the rows themselves wait in one `_Spill` per node label and per (type, start label, end label)."""
+
+    def __init__(self, folder: Path) -> None:
+        from kg.graph.stream import NodeTypes
+
+        self.folder = folder
+        self.node_columns: dict[str, Columns] = {label: dict(_KNOWN_COLUMNS.get(label, {})) for label in NODE_TYPES}
+        self.rel_columns: dict[str, Columns] = {rel: {} for rel in RELATIONS}
+        self.pairs: dict[str, dict[tuple[str, str], _Spill]] = {rel: {} for rel in RELATIONS}
+        self.nodes: dict[str, _Spill] = {}
+        self.types = NodeTypes()
+
+    @classmethod
+    def read(cls, graph_file: Path, folder: Path) -> _Plan:
+        from kg.graph.stream import iter_edges, iter_nodes
+
+        plan = cls(folder)
+        try:
+            for node in iter_nodes(graph_file):
+                node_id = str(node.get("id"))
+                label = check_label(node.get("type"), node_id)
+                plan.types.add(node_id, label)
+                props = flatten(node)
+                props["id"] = node_id
+                merge_columns(plan.node_columns[label], props)
+                spill = plan.nodes.get(label)
+                if spill is None:
+                    spill = plan.nodes[label] = _Spill(folder / f"{label}.pickle")
+                spill.add(props)
+            for edge in iter_edges(graph_file):
+                rel = _edge_type(edge)
+                source, target = str(edge.get("source")), str(edge.get("target"))
+                pair = (plan.types[source], plan.types[target])
+                props = _edge_props(edge)
+                merge_columns(plan.rel_columns[rel], props)
+                props["from"], props["to"] = source, target
+                spill = plan.pairs[rel].get(pair)
+                if spill is None:
+                    spill = plan.pairs[rel][pair] = _Spill(folder / f"{rel}-{pair[0]}-{pair[1]}.pickle")
+                spill.add(props)
+        finally:
+            for spill in plan.spills():
+                spill.flush()
+        return plan
+
+    def spills(self) -> list[_Spill]:
+        return [*self.nodes.values(), *(s for pairs in self.pairs.values() for s in pairs.values())]
+
+
+def _arrow_converter(kind: str, is_list: bool) -> Callable[[Any], Any]:
+    """`convert` to the column type, skipping the call when the value already has it (the common case)."""
+    plain = {"str": str, "int": int, "float": float, "bool": bool}[kind]
+
+    def fits(value: Any) -> Any:
+        if value is None:
+            return None
+        if is_list:
+            if type(value) is list and (not value or type(value[0]) is plain):
+                return value
+        elif type(value) is plain:
+            return value
+        return convert(value, kind, is_list)
+
+    return fits
+
+
+class _ParquetTable:
+    """Rows of one table collected column by column and written to a Parquet file one batch at a time."""
+
+    def __init__(self, path: Path, keys: list[tuple[str, str, bool]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        kinds = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+        fields = [pa.field(name, pa.list_(kinds[kind]) if is_list else kinds[kind]) for name, kind, is_list in keys]
+        self.schema = pa.schema(fields)
+        self.names = [name for name, _, _ in keys]
+        self.converters = [_arrow_converter(kind, is_list) for _, kind, is_list in keys]
+        self.path = path
+        self.columns: list[list[Any]] = [[] for _ in keys]
+        self.writer = pq.ParquetWriter(str(path), self.schema, compression="snappy")
+        self.rows = 0
+
+    def add(self, values: Mapping[str, Any]) -> None:
+        get = values.get
+        for column, name, fit in zip(self.columns, self.names, self.converters):
+            column.append(fit(get(name)))
+        self.rows += 1
+        if len(self.columns[0]) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if self.columns[0]:
+            self.writer.write_batch(pa.record_batch(self.columns, schema=self.schema))
+            self.columns = [[] for _ in self.names]
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+def _keys(columns: Columns) -> list[tuple[str, str, bool]]:
+    return [(name, kind or "str", is_list) for name, (kind, is_list) in columns.items()]
+
+
+def _write_files(plan: _Plan, folder: Path) -> tuple[dict[str, _ParquetTable],
+                                                      dict[tuple[str, str, str], _ParquetTable]]:
+    """One Parquet file per node label and per (relationship type, start label, end label), from the spills."""
+    nodes: dict[str, _ParquetTable] = {}
+    rels: dict[tuple[str, str, str], _ParquetTable] = {}
+    for label, spill in plan.nodes.items():
+        table = nodes[label] = _ParquetTable(folder / f"{label}.parquet",
+                                             _keys({"id": ("str", False), **plan.node_columns[label]}))
+        try:
+            for row in spill.replay():
+                table.add(row)
+        finally:
+            table.close()
+            spill.path.unlink()
+    for rel, pairs in plan.pairs.items():
+        keys = [("from", "str", False), ("to", "str", False), *_keys(plan.rel_columns[rel])]
+        for (start, end), spill in pairs.items():
+            table = rels[(rel, start, end)] = _ParquetTable(folder / f"{rel}-{start}-{end}.parquet", keys)
+            try:
+                for row in spill.replay():
+                    table.add(row)
+            finally:
+                table.close()
+                spill.path.unlink()
+    return nodes, rels
+
+
+def _literal(path: Path) -> str:
+    """`path` as a Cypher string literal."""
+    return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _load(conn: Any, plan: _Plan, nodes: dict[str, _ParquetTable],
+          rels: dict[tuple[str, str, str], _ParquetTable]) -> dict[str, float]:
+    """Create the schema and COPY every file in; returns the seconds spent copying nodes and relationships."""
     for label in NODE_TYPES:
-        node_rows = rows.nodes.get(label, [])
-        columns = {"id": ("str", False), **infer_columns(node_rows)}
-        conn.execute(f"CREATE NODE TABLE {check_label(label)}(id STRING PRIMARY KEY"
-                     f"{_column_ddl({k: v for k, v in columns.items() if k != 'id'})})")
-        assign = ", ".join(f"`{name}`: row.`{name}`" for name in columns)
-        query = f"UNWIND $rows AS row CREATE (n:{label} {{{assign}}})"
-        for start in range(0, len(node_rows), _BATCH):
-            batch = [{name: convert(r["props"].get(name), *columns[name]) for name in columns}
-                     for r in node_rows[start:start + _BATCH]]
-            conn.execute(query, {"rows": batch})
-    for rel_type in RELATIONS:
-        specs = [spec for spec in rows.rels if spec[0] == rel_type]
-        all_rows = [r for spec in specs for r in rows.rels[spec]]
-        columns = infer_columns(all_rows)
-        pairs = [(s, e) for _, s, e in specs] or [("Paper", "Paper")]  # a type with no edges still exists
+        columns = {k: v for k, v in plan.node_columns[label].items() if k != "id"}
+        conn.execute(f"CREATE NODE TABLE {check_label(label)}(id STRING PRIMARY KEY{_column_ddl(columns)})")
+    for rel in RELATIONS:
+        pairs = list(plan.pairs[rel]) or [("Paper", "Paper")]  # a type with no edges still exists
         ends = ", ".join(f"FROM {check_label(s)} TO {check_label(e)}" for s, e in pairs)
-        conn.execute(f"CREATE REL TABLE {check_relation(rel_type)}({ends}{_column_ddl(columns)})")
-        assign = ", ".join(f"`{name}`: row.`{name}`" for name in columns)
-        for _, start_label, end_label in specs:
-            query = (f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row.s}}), (b:{end_label} {{id: row.t}}) "
-                     f"CREATE (a)-[:{rel_type} {{{assign}}}]->(b)")
-            rel_rows = rows.rels[(rel_type, start_label, end_label)]
-            for start in range(0, len(rel_rows), _BATCH):
-                batch = [{"s": r["s"], "t": r["t"],
-                          **{name: convert(r["props"].get(name), *columns[name]) for name in columns}}
-                         for r in rel_rows[start:start + _BATCH]]
-                conn.execute(query, {"rows": batch})
+        conn.execute(f"CREATE REL TABLE {check_relation(rel)}({ends}{_column_ddl(plan.rel_columns[rel])})")
+    started = time.perf_counter()
+    for label, table in nodes.items():
+        if table.rows:
+            conn.execute(f"COPY {label} FROM {_literal(table.path)}")
+    middle = time.perf_counter()
+    for (rel, start, end), table in rels.items():
+        if table.rows:
+            conn.execute(f"COPY {rel} FROM {_literal(table.path)} (from='{start}', to='{end}')")
+    return {"node_copy_seconds": round(middle - started, 3), "rel_copy_seconds": round(time.perf_counter() - middle, 3)}
 
 
-def _stamp(graph_file: Path) -> dict[str, Any]:
+def _copy_into(path: Path, plan: _Plan, nodes: dict[str, _ParquetTable],
+               rels: dict[tuple[str, str, str], _ParquetTable], buffer_pool: int) -> None:
+    """Create the database file `path` and COPY the Parquet files in (run in `_isolated`)."""
     import ladybug
 
-    stat = graph_file.stat()
-    return {"graph_mtime_ns": stat.st_mtime_ns, "graph_size": stat.st_size, "schema_version": SCHEMA_VERSION,
-            "ladybug": getattr(ladybug, "__version__", "?")}
-
-
-def build_database(graph_dir: Path, into: Path | None = None) -> Path:
-    """(Re)build ``cypher.lbug`` in `into` (default: `graph_dir`) from ``graph_dir/graph.json``; atomic: temp
-    file, then rename."""
-    import ladybug
-
-    graph_dir = Path(graph_dir)
-    into = Path(into) if into is not None else graph_dir
-    graph_file = graph_dir / GRAPH_FILE
-    stamp = _stamp(graph_file) if graph_file.exists() else None
-    rows = graph_rows(read_graph(graph_file))
-    target = into / DB_FILE
-    try:
-        tmp_dir = Path(tempfile.mkdtemp(prefix=f".{DB_FILE}.tmp-{os.getpid()}-", dir=into))
-    except OSError as exc:
-        raise space_error(exc, target) or StoreError(f"{into}: cannot write the embedded database: "
-                                                     f"{exc.strerror or exc}") from exc
-    try:
-        tmp = tmp_dir / DB_FILE
-        _isolated(lambda: _write_database(tmp, rows), target)
-        leftovers = [p.name for p in tmp_dir.iterdir() if p.name != DB_FILE]
-        if leftovers:
-            raise StoreError(f"{graph_dir}: the embedded database left {leftovers} after closing; not installing it")
-        os.replace(tmp, target)
-        stamp_tmp = tmp_dir / "stamp.json"
-        stamp_tmp.write_text(json.dumps(stamp), encoding="utf-8")
-        os.replace(stamp_tmp, into / f"{DB_FILE}.json")
-    except (OSError, RuntimeError) as exc:
-        full = space_error(exc, target)
-        if full is not None:
-            raise full from exc
-        message = " ".join(str(exc).split()).split(". path: ")[0][:200]
-        if isinstance(exc, RuntimeError) and "cannot write" not in message.lower():
-            raise
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else message
-        raise StoreError(f"{into}: cannot write the embedded database (is the disk full?): {detail}") from exc
-    finally:
-        remove_tree(tmp_dir)
-    return target
-
-
-def _write_database(path: Path, rows: GraphRows) -> None:
-    """Create the database file `path` and load `rows` into it."""
-    import ladybug
-
-    db = ladybug.Database(str(path), buffer_pool_size=_BUFFER_POOL)
+    db = ladybug.Database(str(path), buffer_pool_size=buffer_pool)
     conn = ladybug.Connection(db)
-    _load(conn, rows)
+    try:
+        _load(conn, plan, nodes, rels)
+    except RuntimeError as exc:
+        raise StoreError(f"LadybugDB refused the graph: {' '.join(str(exc).split())[:300]}") from exc
     conn.execute("CHECKPOINT")
     conn.close()
     db.close()
@@ -181,56 +326,53 @@ def _isolated(work: Callable[[], None], target: Path) -> None:
     raise StoreError(f"{target}: the embedded database engine stopped while writing it (exit status {status})")
 
 
-def _writable(folder: Path) -> bool:
-    """Whether files can be created in `folder` (not on a read-only mount, not ``chmod 555``)."""
+def build_database(graph_file: Path, into: Path, *, buffer_pool: int = DEFAULT_BUFFER_POOL) -> dict[str, Any]:
+    """Bulk-load the graph of `graph_file` into a new LadybugDB database ``into/graph.lbug``; returns figures."""
+    import shutil
+
+    started = time.perf_counter()
+    files = into / "copy-files"
+    files.mkdir()
     try:
-        with tempfile.TemporaryFile(dir=folder):
-            return True
-    except OSError:
-        return False
+        plan = _Plan.read(graph_file, files)
+        scanned = time.perf_counter()
+        nodes, rels = _write_files(plan, files)
+        written = time.perf_counter()
+        _isolated(lambda: _copy_into(into / DB_FILE, plan, nodes, rels, buffer_pool), into / DB_FILE)
+        copied = {"copy_seconds": round(time.perf_counter() - written, 3)}
+    finally:
+        shutil.rmtree(files, ignore_errors=True)
+    leftovers = [p.name for p in into.iterdir() if p.name != DB_FILE]
+    if leftovers:
+        raise StoreError(f"{graph_file}: the embedded database left {leftovers} after closing; not installing it")
+    return {
+        "nodes": sum(t.rows for t in nodes.values()),
+        "relationships": sum(t.rows for t in rels.values()),
+        "scan_seconds": round(scanned - started, 3),
+        "files_seconds": round(written - scanned, 3),
+        **copied,
+        "bytes": (into / DB_FILE).stat().st_size,
+    }
 
 
-def _database_folder(graph_dir: Path) -> Path:
-    """Where the embedded database of a build lives: in the build folder, or, where that is read-only, in a
-    folder of the user's cache keyed by the build's path (so read-only builds can be queried too)."""
-    if _writable(graph_dir):
-        return graph_dir
-    from kg.builder.cache import default_cache_dir
+def _engine() -> str:
+    import ladybug
 
-    key = hashlib.sha256(str(graph_dir.resolve()).encode("utf-8")).hexdigest()[:16]
-    for base in (default_cache_dir() / "cypher", Path(tempfile.gettempdir()) / f"kg-cypher-{os.getuid()}"):
-        folder = base / key
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if folder.stat().st_uid == os.getuid() and _writable(folder):
-                return folder
-        except OSError:
-            continue
-    raise StoreError(f"{graph_dir}: read-only, and no writable cache folder for its embedded database "
-                     "(set KG_CACHE_DIR)")
+    return f"ladybug {getattr(ladybug, '__version__', '?')}"
+
+
+def build_store(graph_dir: Path) -> dict[str, Any]:
+    """(Re)build the Cypher store of the build in `graph_dir` now; returns its stamp (with figures)."""
+    from kg.stores.persist import build_store as build
+
+    return build(Path(graph_dir), STORE_DIR, SCHEMA_VERSION, _engine(), build_database)
 
 
 def ensure_database(graph_dir: Path) -> Path:
-    """The embedded database of a build, built first when absent or older than its ``graph.json``."""
-    graph_dir = Path(graph_dir)
-    graph_file = graph_dir / GRAPH_FILE
-    if not graph_file.exists():
-        raise GraphError(f"{graph_dir}: no built graph here ({GRAPH_FILE} missing); run `kg build PATH --out {graph_dir}`")
-    if _is_current(graph_dir, graph_file):
-        return graph_dir / DB_FILE
-    folder = _database_folder(graph_dir)
-    if folder != graph_dir and _is_current(folder, graph_file):
-        return folder / DB_FILE
-    return build_database(graph_dir, folder)
+    """The database file of the build in `graph_dir`, built first when missing or stale."""
+    from kg.stores.persist import ensure_store
 
-
-def _is_current(folder: Path, graph_file: Path) -> bool:
-    """Whether `folder` holds an embedded database built from `graph_file` as it is now."""
-    try:
-        stamp = json.loads((folder / f"{DB_FILE}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (folder / DB_FILE).exists() and stamp == _stamp(graph_file)
+    return ensure_store(Path(graph_dir), STORE_DIR, SCHEMA_VERSION, _engine(), build_database) / DB_FILE
 
 
 def _plain(value: Any) -> Any:
@@ -248,28 +390,50 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def run_cypher(graph_dir: Path, query: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-    """Run `query` with `params` on the embedded database of the build in `graph_dir` (read-only; statements
-    that reach files, extensions or the network are refused, see `kg.stores.guard`)."""
+@contextmanager
+def connect(graph_dir: Path, *, buffer_pool: int = DEFAULT_BUFFER_POOL) -> Iterator[Callable[..., QueryResult]]:
+    """Open the embedded database of the build in `graph_dir` read-only for several queries: yields
+    ``run(query, params)``. Callers outside kg go through `run_cypher` (one query, one clear entry point)."""
     import ladybug
 
-    check_read_only(query)
     path = ensure_database(graph_dir)
-    db = ladybug.Database(str(path), read_only=True, buffer_pool_size=_BUFFER_POOL)
+    try:
+        db = ladybug.Database(str(path), read_only=True, buffer_pool_size=buffer_pool)
+    except RuntimeError as exc:
+        raise StoreError(f"{graph_dir}: cannot open the embedded database: {' '.join(str(exc).split())[:300]}; "
+                         f"remove {path.parent} and query again to rebuild it") from exc
     try:
         conn = ladybug.Connection(db)
         try:
-            result = conn.execute(query, dict(params or {}))
-        except RuntimeError as exc:
-            message = " ".join(str(exc).split())[:300]
-            raise QueryError(f"the embedded Cypher engine rejected the query: {message}") from exc
+            yield lambda query, params=None: _execute(conn, query, params, buffer_pool)
+        finally:
+            conn.close()
+    finally:
+        db.close()
+
+
+def _execute(conn: Any, query: str, params: Mapping[str, Any] | None, buffer_pool: int) -> QueryResult:
+    try:
+        result = conn.execute(query, dict(params or {}))
         if isinstance(result, list):
             result = result[-1]
         columns = list(result.get_column_names())
         rows = []
         while result.has_next():
             rows.append({c: _plain(v) for c, v in zip(columns, result.get_next())})
-        conn.close()
-    finally:
-        db.close()
+    except RuntimeError as exc:
+        message = " ".join(str(exc).split())[:300]
+        if "buffer pool" in message.lower() or "buffer manager" in message.lower():
+            raise QueryError(f"the embedded Cypher engine ran out of memory for this query (buffer pool of "
+                             f"{buffer_pool >> 20} MiB): {message}") from exc
+        raise QueryError(f"the embedded Cypher engine rejected the query: {message}") from exc
     return QueryResult(columns=columns, rows=rows)
+
+
+def run_cypher(graph_dir: Path, query: str, params: Mapping[str, Any] | None = None, *,
+               buffer_pool: int = DEFAULT_BUFFER_POOL) -> QueryResult:
+    """Run `query` with `params` on the embedded database of the build in `graph_dir`, opened read-only
+    (statements that reach files, extensions or the network are refused, see `kg.stores.guard`)."""
+    check_read_only(query)
+    with connect(graph_dir, buffer_pool=buffer_pool) as run:
+        return run(query, params)

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any, Union
 
 __all__ = ["Scalar", "Value", "flatten", "property_name", "kind_of", "infer_columns", "convert",
-           "SKIPPED_ATTRIBUTES"]
+           "SKIPPED_ATTRIBUTES", "merge_columns"]
 
 Scalar = Union[str, int, float, bool]
 Value = Union[Scalar, list[Scalar]]
@@ -145,22 +145,31 @@ def infer_columns(rows: list[dict[str, Any]]) -> dict[str, tuple[str, bool]]:
     """
     columns: dict[str, tuple[str | None, bool]] = {}
     for row in rows:
-        for name, value in row["props"].items():
-            is_list = isinstance(value, list)
-            kinds = {kind_of(v) for v in value} if is_list else {kind_of(value)}
-            old_kind, old_list = columns.get(name, (None, is_list))
-            if old_list != is_list:
-                columns[name] = ("str", False)  # scalars here, lists there: keep both as text
-                continue
-            for kind in kinds:
-                if old_kind is None or old_kind == kind:
-                    old_kind = kind
-                elif {old_kind, kind} == {"int", "float"}:
-                    old_kind = "float"
-                else:
-                    old_kind = "str"
-            columns[name] = (old_kind, old_list)
+        merge_columns(columns, row["props"])
     return {name: (kind or "str", is_list) for name, (kind, is_list) in columns.items()}
+
+
+def merge_columns(columns: dict[str, tuple[str | None, bool]], props: Mapping[str, Value]) -> None:
+    """Widen `columns` (name -> (kind or None, is list)) to hold `props` too, as `infer_columns` does row by row;
+    a store that streams its rows calls this once per row, then reads a kind of None as ``str``. `props` are
+    as `flatten` makes them: a list's items are all of one kind, so its first item tells it."""
+    for name, value in props.items():
+        is_list = isinstance(value, list)
+        kinds = {kind_of(value[0])} if is_list and value else {kind_of(value)}  # type: ignore[index,arg-type]
+        old_kind, old_list = columns.get(name, (None, is_list))
+        if old_list == is_list and old_kind in kinds:
+            continue  # the common case: nothing to widen
+        if old_list != is_list:
+            columns[name] = ("str", False)  # scalars here, lists there: keep both as text
+            continue
+        for kind in kinds:
+            if old_kind is None or old_kind == kind:
+                old_kind = kind
+            elif {old_kind, kind} == {"int", "float"}:
+                old_kind = "float"
+            else:
+                old_kind = "str"
+        columns[name] = (old_kind, old_list)
 
 
 def convert(value: Value | None, kind: str, is_list: bool) -> Any:

@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -48,6 +49,8 @@ __all__ = [
     "ntriples_line",
     "generate_ntriples",
     "write_ntriples",
+    "write_ntriples_stream",
+    "stream_ntriples",
     "write_rdf",
     "write_turtle",
     "write_jsonld",
@@ -103,11 +106,16 @@ def node_iri(node_id: str, node_type: str, base: str = DEFAULT_BASE) -> URIRef:
     >>> str(node_iri("result:arxiv-2411.04996:0", "Result", "http://example.org/"))
     'http://example.org/result/arxiv-2411.04996:0'
     """
+    return URIRef(_node_iri_text(node_id, node_type, base))
+
+
+@lru_cache(maxsize=1 << 16)
+def _node_iri_text(node_id: Any, node_type: str, base: str) -> str:
     segment = NODE_SEGMENT[node_type]
     rest = str(node_id)
     if rest.startswith(segment + ":"):
         rest = rest[len(segment) + 1:]
-    return URIRef(f"{base}{segment}/{_segment(rest)}")
+    return f"{base}{segment}/{_segment(rest)}"
 
 
 def _digest(*parts: object) -> str:
@@ -118,8 +126,12 @@ def _digest(*parts: object) -> str:
 # ------------------------------------------------------------------------------------------------ literals
 
 
-def _decimal(value: Any) -> Literal | None:
-    """An xsd:decimal literal in a canonical lexical form that every serializer keeps as is."""
+_XSD_INTEGER = str(XSD.integer)
+_XSD_DECIMAL = str(XSD.decimal)
+
+
+def _decimal_text(value: Any) -> str | None:
+    """The canonical xsd:decimal lexical form of `value` (one that every serializer keeps as is), or None."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         return None
     try:
@@ -129,15 +141,12 @@ def _decimal(value: Any) -> Literal | None:
     if not number.is_finite():
         return None
     text = format(number.normalize(), "f")
-    if "." not in text:
-        text += ".0"
-    return Literal(text, datatype=XSD.decimal)
+    return text if "." in text else text + ".0"
 
 
-def _integer(value: Any) -> Literal | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return Literal(str(value), datatype=XSD.integer)
+def _int_value(value: Any) -> int | None:
+    """`value` if it is an int (not a bool), else None."""
+    return None if isinstance(value, bool) or not isinstance(value, int) else value
 
 
 def _date(value: str) -> Literal:
@@ -164,73 +173,187 @@ def _strings(values: Any) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------ triples
+#
+# One mapping, two term kinds: `_Terms` makes rdflib terms (Turtle, JSON-LD, SPARQL on rdflib) and `_Text`
+# makes N-Triples text directly (`kg export --format nt`, the Oxigraph store), so streaming a large build does
+# not pay for an rdflib object per term.
 
 
-def _node_triples(node_id: str, data: Mapping[str, Any], iri: URIRef, base: str) -> Iterator[Triple]:
+_TERM: dict[str, URIRef] = {
+    "DCTERMS.title": DCTERMS.title,
+    "DCTERMS.abstract": DCTERMS.abstract,
+    "KG.arxivId": KG.arxivId,
+    "KG.authorName": KG.authorName,
+    "KG.category": KG.category,
+    "KG.sourceLocation": KG.sourceLocation,
+    "KG.start": KG.start,
+    "KG.end": KG.end,
+    "KG.sentenceStart": KG.sentenceStart,
+    "DCTERMS.identifier": DCTERMS.identifier,
+    "DCTERMS.issued": DCTERMS.issued,
+    "KG.Evidence": KG.Evidence,
+    "KG.Extractor": KG.Extractor,
+    "KG.LabelStatement": KG.LabelStatement,
+    "KG.mergeRule": KG.mergeRule,
+    "KG.formCount": KG.formCount,
+    "PROV.wasDerivedFrom": PROV.wasDerivedFrom,
+    "KG.Statement": KG.Statement,
+    "KG.confidence": KG.confidence,
+    "KG.extractorVersion": KG.extractorVersion,
+    "KG.field": KG.field,
+    "KG.hasEvidence": KG.hasEvidence,
+    "KG.paperCount": KG.paperCount,
+    "KG.role": KG.role,
+    "KG.sentence": KG.sentence,
+    "KG.value": KG.value,
+    "PROV.wasAttributedTo": PROV.wasAttributedTo,
+    "PROV.wasQuotedFrom": PROV.wasQuotedFrom,
+    "RDF.object": RDF.object,
+    "RDF.predicate": RDF.predicate,
+    "RDF.subject": RDF.subject,
+    "RDF.type": RDF.type,
+    "RDFS.label": RDFS.label,
+    "SCHEMA.url": SCHEMA.url,
+    "SKOS.altLabel": SKOS.altLabel,
+    "SKOS.prefLabel": SKOS.prefLabel,
+}
+"""The constant terms of the mapping, looked up once (a namespace attribute lookup is slow)."""
+
+
+class _Terms:
+    """rdflib terms for the mapping functions below."""
+
+    C = _TERM
+
+    @staticmethod
+    def integer(number: int) -> Any:
+        return Literal(str(number), datatype=XSD.integer)
+
+    @staticmethod
+    def decimal(text: str) -> Any:
+        return Literal(text, datatype=XSD.decimal)
+
+    @staticmethod
+    def iri(text: str) -> Any:
+        return URIRef(text)
+
+    @staticmethod
+    def term(term: URIRef) -> Any:
+        return term
+
+    @staticmethod
+    def literal(text: str) -> Any:
+        return Literal(text)
+
+    @staticmethod
+    def typed(literal: Literal) -> Any:
+        return literal
+
+
+class _Text:
+    """N-Triples text (canonical escaping, as `ntriples_term` writes it) for the mapping functions below."""
+
+    C = {name: f"<{term}>" for name, term in _TERM.items()}
+
+    @staticmethod
+    def integer(number: int) -> str:
+        return f'"{number}"^^<{_XSD_INTEGER}>'
+
+    @staticmethod
+    def decimal(text: str) -> str:
+        return f'"{text}"^^<{_XSD_DECIMAL}>'
+
+    def __init__(self) -> None:
+        self._terms: dict[URIRef, str] = {}
+
+    @staticmethod
+    def iri(text: str) -> str:
+        return f"<{text}>"
+
+    def term(self, term: URIRef) -> str:
+        text = self._terms.get(term)
+        if text is None:
+            text = self._terms[term] = f"<{term}>"
+        return text
+
+    @staticmethod
+    def literal(text: str) -> str:
+        return '"' + (text.translate(_ESCAPES) if _NEEDS_ESCAPE(text) else text) + '"'
+
+    @staticmethod
+    def typed(literal: Literal) -> str:
+        return ntriples_term(literal)
+
+
+def _node_triples(node_id: str, data: Mapping[str, Any], iri: Any, t: Any, base: str) -> Iterator[tuple[Any, Any, Any]]:
+    C = t.C
     node_type = data["type"]
-    yield iri, RDF.type, NODE_CLASS[node_type]
-    yield iri, DCTERMS.identifier, Literal(str(node_id))
+    yield iri, C["RDF.type"], t.term(NODE_CLASS[node_type])
+    yield iri, C["DCTERMS.identifier"], t.literal(str(node_id))
     if node_type == "Paper":
-        for key, prop in (("title", DCTERMS.title), ("abstract", DCTERMS.abstract), ("arxiv_id", KG.arxivId)):
+        for key, prop in (("title", "DCTERMS.title"), ("abstract", "DCTERMS.abstract"), ("arxiv_id", "KG.arxivId")):
             if data.get(key) is not None:
-                yield iri, prop, Literal(str(data[key]))
+                yield iri, C[prop], t.literal(str(data[key]))
         if data.get("date"):
-            yield iri, DCTERMS.issued, _date(str(data["date"]))
+            yield iri, C["DCTERMS.issued"], t.typed(_date(str(data["date"])))
         if data.get("url"):
-            yield iri, SCHEMA.url, Literal(str(data["url"]), datatype=XSD.anyURI)
-        for key, prop in (("authors", KG.authorName), ("categories", KG.category), ("sources", KG.sourceLocation)):
+            yield iri, C["SCHEMA.url"], t.typed(Literal(str(data["url"]), datatype=XSD.anyURI))
+        for key, prop in (("authors", "KG.authorName"), ("categories", "KG.category"), ("sources", "KG.sourceLocation")):
             for text in _strings(data.get(key)):
-                yield iri, prop, Literal(text)
+                yield iri, C[prop], t.literal(text)
     elif node_type == "Result":
         if data.get("value") is not None:
-            yield iri, KG.value, Literal(str(data["value"]))
-        confidence = _decimal(data.get("confidence"))
+            yield iri, C["KG.value"], t.literal(str(data["value"]))
+        confidence = _decimal_text(data.get("confidence"))
         if confidence is not None:
-            yield iri, KG.confidence, confidence
+            yield iri, C["KG.confidence"], t.decimal(confidence)
     else:
         name = data.get("name")
         if name is not None:
-            yield iri, SKOS.prefLabel, Literal(str(name))
+            yield iri, C["SKOS.prefLabel"], t.literal(str(name))
         for alias in _strings(data.get("aliases")):
             if alias != name:
-                yield iri, SKOS.altLabel, Literal(alias)
-        count = _integer(data.get("paper_count"))
+                yield iri, C["SKOS.altLabel"], t.literal(alias)
+        count = _int_value(data.get("paper_count"))
         if count is not None:
-            yield iri, KG.paperCount, count
-        yield from _label_statements(node_id, data, iri, base)
+            yield iri, C["KG.paperCount"], t.integer(count)
+        yield from _label_statements(node_id, data, iri, t, base)
 
 
 _MERGE_RULES = ("normalized", "defined", "lexicon", "alias")
 
 
-def _label_statements(node_id: str, data: Mapping[str, Any], iri: URIRef, base: str) -> Iterator[Triple]:
+def _label_statements(node_id: str, data: Mapping[str, Any], iri: Any, t: Any, base: str
+                      ) -> Iterator[tuple[Any, Any, Any]]:
     """The merge log of an entity: one `kg:LabelStatement` per surface form other than its name that
     resolution merged into it, with the rule, how many papers' entities carried it and its first papers."""
+    C = t.C
     name = data.get("name")
     aliases = set(_strings(data.get("aliases")))
     for entry in data.get("merged") or ():
         if not isinstance(entry, Mapping) or entry.get("form") in (None, name):
             continue
-        form, rule, papers = str(entry["form"]), str(entry.get("rule")), _integer(entry.get("papers"))
+        form, rule, papers = str(entry["form"]), str(entry.get("rule")), _int_value(entry.get("papers"))
         examples = _strings(entry.get("examples"))
         if rule not in _MERGE_RULES or papers is None or not examples:
             continue
-        statement = URIRef(f"{base}statement/{_digest(node_id, 'altLabel', form, rule)}")
+        statement = t.iri(f"{base}statement/{_digest(node_id, 'altLabel', form, rule)}")
         if form not in aliases:
             aliases.add(form)
-            yield iri, SKOS.altLabel, Literal(form)
-        yield statement, RDF.type, KG.LabelStatement
-        yield statement, RDF.subject, iri
-        yield statement, RDF.predicate, SKOS.altLabel
-        yield statement, RDF.object, Literal(form)
-        yield statement, KG.mergeRule, Literal(rule)
-        yield statement, KG.formCount, papers
+            yield iri, C["SKOS.altLabel"], t.literal(form)
+        yield statement, C["RDF.type"], C["KG.LabelStatement"]
+        yield statement, C["RDF.subject"], iri
+        yield statement, C["RDF.predicate"], C["SKOS.altLabel"]
+        yield statement, C["RDF.object"], t.literal(form)
+        yield statement, C["KG.mergeRule"], t.literal(rule)
+        yield statement, C["KG.formCount"], t.integer(papers)
         for paper in examples:
-            yield statement, PROV.wasDerivedFrom, node_iri(paper, "Paper", base)
+            yield statement, C["PROV.wasDerivedFrom"], t.iri(_node_iri_text(paper, "Paper", base))
 
 
-def _evidence_triples(statement: URIRef, statement_digest: str, evidence: Any, paper: URIRef | None, base: str,
-                      seen: set[str]) -> Iterator[Triple]:
+def _evidence_triples(statement: Any, statement_digest: str, evidence: Any, paper: Any, base: str,
+                      seen: set[str], t: Any) -> Iterator[tuple[Any, Any, Any]]:
+    C = t.C
     if not isinstance(evidence, Mapping):
         return
     parts = [evidence.get(k) for k in ("field", "start", "end", "sentence_start", "sentence")]
@@ -238,48 +361,62 @@ def _evidence_triples(statement: URIRef, statement_digest: str, evidence: Any, p
     if digest in seen:
         return
     seen.add(digest)
-    iri = URIRef(f"{base}evidence/{digest}")
-    yield statement, KG.hasEvidence, iri
-    yield iri, RDF.type, KG.Evidence
+    iri = t.iri(f"{base}evidence/{digest}")
+    yield statement, C["KG.hasEvidence"], iri
+    yield iri, C["RDF.type"], C["KG.Evidence"]
     if evidence.get("field") is not None:
-        yield iri, KG.field, Literal(str(evidence["field"]))
-    for key, prop in (("start", KG.start), ("end", KG.end), ("sentence_start", KG.sentenceStart)):
-        number = _integer(evidence.get(key))
+        yield iri, C["KG.field"], t.literal(str(evidence["field"]))
+    for key, prop in (("start", "KG.start"), ("end", "KG.end"), ("sentence_start", "KG.sentenceStart")):
+        number = _int_value(evidence.get(key))
         if number is not None:
-            yield iri, prop, number
+            yield iri, C[prop], t.integer(number)
     if evidence.get("sentence") is not None:
-        yield iri, KG.sentence, Literal(str(evidence["sentence"]))
+        yield iri, C["KG.sentence"], t.literal(str(evidence["sentence"]))
     if paper is not None:
-        yield iri, PROV.wasQuotedFrom, paper
+        yield iri, C["PROV.wasQuotedFrom"], paper
 
 
-def _statement_triples(u: str, v: str, relation: str, data: Mapping[str, Any], subject: URIRef,
-                       prop: URIRef, obj: URIRef, from_paper: bool, base: str,
-                       agents: set[str]) -> Iterator[Triple]:
+def _statement_triples(u: str, v: str, relation: str, data: Mapping[str, Any], subject: Any, prop: Any, obj: Any,
+                       from_paper: bool, base: str, agents: set[str], t: Any) -> Iterator[tuple[Any, Any, Any]]:
+    C = t.C
     digest = _digest(u, relation, v)
-    iri = URIRef(f"{base}statement/{digest}")
-    yield iri, RDF.type, KG.Statement
-    yield iri, RDF.subject, subject
-    yield iri, RDF.predicate, prop
-    yield iri, RDF.object, obj
-    confidence = _decimal(data.get("confidence"))
+    iri = t.iri(f"{base}statement/{digest}")
+    yield iri, C["RDF.type"], C["KG.Statement"]
+    yield iri, C["RDF.subject"], subject
+    yield iri, C["RDF.predicate"], prop
+    yield iri, C["RDF.object"], obj
+    confidence = _decimal_text(data.get("confidence"))
     if confidence is not None:
-        yield iri, KG.confidence, confidence
+        yield iri, C["KG.confidence"], t.decimal(confidence)
     if data.get("role") is not None:
-        yield iri, KG.role, Literal(str(data["role"]))
+        yield iri, C["KG.role"], t.literal(str(data["role"]))
     version = data.get("extractor_version")
     if version is not None:
         version = str(version)
-        agent = URIRef(f"{base}agent/{_segment(version)}")
-        yield iri, KG.extractorVersion, Literal(version)
-        yield iri, PROV.wasAttributedTo, agent
+        agent = t.iri(f"{base}agent/{_segment(version)}")
+        yield iri, C["KG.extractorVersion"], t.literal(version)
+        yield iri, C["PROV.wasAttributedTo"], agent
         if version not in agents:
             agents.add(version)
-            yield agent, RDF.type, KG.Extractor
-            yield agent, RDFS.label, Literal(version)
+            yield agent, C["RDF.type"], C["KG.Extractor"]
+            yield agent, C["RDFS.label"], t.literal(version)
     seen: set[str] = set()
     for evidence in data.get("evidence") or ():
-        yield from _evidence_triples(iri, digest, evidence, subject if from_paper else None, base, seen)
+        yield from _evidence_triples(iri, digest, evidence, subject if from_paper else None, base, seen, t)
+
+
+def _check_node_type(node_id: Any, node_type: Any) -> None:
+    if node_type not in NODE_CLASS:
+        raise StoreError(f"node {node_id!r} has type {node_type!r}, which the ontology does not define "
+                         f"({', '.join(NODE_CLASS)}); add it to ontology/kg.ttl and kg/vocab.py")
+
+
+def _relation_property(u: Any, v: Any, relation: Any) -> URIRef:
+    prop = RELATION_PROPERTY.get(relation)
+    if prop is None:
+        raise StoreError(f"edge {u!r} -> {v!r} has relation {relation!r}, which the ontology does not define; "
+                         "add it to ontology/kg.ttl and kg/vocab.py")
+    return prop
 
 
 def _node_iris(graph: nx.MultiDiGraph, base: str) -> dict[Any, URIRef]:
@@ -287,15 +424,21 @@ def _node_iris(graph: nx.MultiDiGraph, base: str) -> dict[Any, URIRef]:
     owners: dict[URIRef, Any] = {}
     for node_id, data in graph.nodes(data=True):
         node_type = data.get("type")
-        if node_type not in NODE_CLASS:
-            raise StoreError(f"node {node_id!r} has type {node_type!r}, which the ontology does not define "
-                             f"({', '.join(NODE_CLASS)}); add it to ontology/kg.ttl and kg/vocab.py")
+        _check_node_type(node_id, node_type)
         iri = node_iri(node_id, node_type, base)
         if iri in owners:
             raise StoreError(f"nodes {owners[iri]!r} and {node_id!r} would share the IRI {iri}")
         owners[iri] = node_id
         iris[node_id] = iri
     return iris
+
+
+def _edge_triples(u: Any, v: Any, relation: Any, data: Mapping[str, Any], subject: Any, obj: Any, from_paper: bool,
+                  base: str, agents: set[str], t: Any) -> Iterator[tuple[Any, Any, Any]]:
+    prop = t.term(_relation_property(u, v, relation))
+    yield subject, prop, obj
+    if from_paper or data.get("evidence"):
+        yield from _statement_triples(u, v, relation, data, subject, prop, obj, from_paper, base, agents, t)
 
 
 def iter_triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Iterator[Triple]:
@@ -315,20 +458,51 @@ def iter_triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Iterator[T
     """
     base = check_base(base)
     iris = _node_iris(graph, base)
+    terms = _Terms()
     for node_id, data in graph.nodes(data=True):
-        yield from _node_triples(node_id, data, iris[node_id], base)
+        yield from _node_triples(node_id, data, iris[node_id], terms, base)
     agents: set[str] = set()
     for u, v, key, data in graph.edges(keys=True, data=True):
-        relation = data.get("type") or key
-        prop = RELATION_PROPERTY.get(relation)
-        if prop is None:
-            raise StoreError(f"edge {u!r} -> {v!r} has relation {relation!r}, which the ontology does not define; "
-                             "add it to ontology/kg.ttl and kg/vocab.py")
-        subject, obj = iris[u], iris[v]
-        yield subject, prop, obj
         from_paper = graph.nodes[u].get("type") == "Paper"
-        if from_paper or data.get("evidence"):
-            yield from _statement_triples(u, v, relation, data, subject, prop, obj, from_paper, base, agents)
+        yield from _edge_triples(u, v, data.get("type") or key, data, iris[u], iris[v], from_paper, base, agents,
+                                 terms)
+
+
+def stream_ntriples(graph_file: Path, base: str = DEFAULT_BASE) -> Iterator[str]:
+    """Yield the N-Triples of the graph.json at `graph_file` in blocks of lines, reading it item by item.
+
+    The same triples as `generate_ntriples` of the loaded graph, in memory bounded by one node or edge (plus
+    the ids of nodes whose id does not tell their type; none in a build's graph).
+    """
+    from kg.graph.stream import NodeTypes, iter_edges, iter_nodes
+
+    base = check_base(base)
+    text = _Text()
+    types = NodeTypes()
+    block: list[str] = []
+    for data in iter_nodes(graph_file):
+        node_id = data.get("id")
+        node_type = data.get("type")
+        _check_node_type(node_id, node_type)
+        types.add(str(node_id), node_type)
+        iri = text.iri(_node_iri_text(node_id, node_type, base))
+        block.extend(f"{s} {p} {o} .\n" for s, p, o in _node_triples(node_id, data, iri, text, base))
+        if len(block) >= 4096:
+            yield "".join(block)
+            block.clear()
+    agents: set[str] = set()
+    for data in iter_edges(graph_file):
+        u, v = data.get("source"), data.get("target")
+        u_type, v_type = types[str(u)], types[str(v)]
+        subject = text.iri(_node_iri_text(u, u_type, base))
+        obj = text.iri(_node_iri_text(v, v_type, base))
+        block.extend(f"{s} {p} {o} .\n" for s, p, o in _edge_triples(
+            u, v, data.get("type") or data.get("key"), data, subject, obj, u_type == "Paper", base, agents, text))
+        if len(block) >= 4096:
+            yield "".join(block)
+            block.clear()
+    if block:
+        yield "".join(block)
 
 
 def to_rdflib(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Graph:
@@ -348,6 +522,7 @@ def to_rdflib(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Graph:
 
 _ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]}
 _ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"})
+_NEEDS_ESCAPE = re.compile('[\x00-\x1f\x7f"\\\\]').search
 
 
 def ntriples_term(term: URIRef | Literal) -> str:
@@ -392,6 +567,19 @@ def write_ntriples(graph: nx.MultiDiGraph, path: Path, base: str = DEFAULT_BASE,
         for line in generate_ntriples(graph, base):
             fh.write(line)
             count += 1
+    return count
+
+
+def write_ntriples_stream(graph_file: Path, path: Path, base: str = DEFAULT_BASE, *, header: str | None = None) -> int:
+    """Write the graph.json at `graph_file` as N-Triples to `path`, streaming item by item and atomically (memory
+    bounded whatever the graph's size; see `stream_ntriples`); returns the number of triples."""
+    count = 0
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as fh:
+        if header is not None:
+            fh.write("# " + header.replace("\n", " ") + "\n")
+        for block in stream_ntriples(graph_file, base):
+            fh.write(block)
+            count += block.count("\n")
     return count
 
 

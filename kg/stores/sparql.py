@@ -17,12 +17,13 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kg.errors import GraphError, OutputError, QueryError
+from kg.errors import GraphError, OutputError, QueryError, StoreError
 
 __all__ = [
     "ENGINES",
@@ -34,13 +35,21 @@ __all__ = [
     "parse_param",
     "ntriples_cache",
     "load_store",
+    "build_store",
+    "ensure_oxigraph",
+    "STORE_DIR",
     "bind_parameters",
+    "query_variables",
     "rows_as_dicts",
 ]
 
 ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
 DEFAULT_ENGINE = "oxigraph"
 CACHE_FILE = "graph.nt"
+STORE_DIR = "sparql-store"
+STORE_VERSION = 1
+_OXIGRAPH_DIR = "oxigraph"
+_CHUNK_BYTES = 32 << 20
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER_TYPES = {_XSD + t for t in (
@@ -87,7 +96,8 @@ def _cache_is_fresh(cache: Path, graph_file: Path, header: str) -> bool:
 
 
 def ntriples_cache(graph_dir: Path) -> Path:
-    """The N-Triples file of a build (``DIR/graph.nt``), written now if missing or older than graph.json.
+    """The N-Triples file of a build (``DIR/graph.nt``) for the rdflib engine, written now if missing or older
+    than graph.json (streamed from graph.json, `kg.stores.rdf.stream_ntriples`).
 
     Where the build folder is read-only the file is written to the temporary folder instead.
 
@@ -96,8 +106,7 @@ def ntriples_cache(graph_dir: Path) -> Path:
     GraphError
         If `graph_dir` holds no built graph.
     """
-    from kg.graph.io import read_graph
-    from kg.stores.rdf import write_ntriples
+    from kg.stores.rdf import write_ntriples_stream
     from kg.vocab import DEFAULT_BASE
 
     graph_file = _graph_file(graph_dir)
@@ -105,23 +114,123 @@ def ntriples_cache(graph_dir: Path) -> Path:
     cache = graph_file.parent / CACHE_FILE
     if _cache_is_fresh(cache, graph_file, header):
         return cache
-    graph = read_graph(graph_file)
     try:
-        write_ntriples(graph, cache, DEFAULT_BASE, header=header)
+        write_ntriples_stream(graph_file, cache, DEFAULT_BASE, header=header)
     except OutputError:
         key = hashlib.sha256(str(graph_file.resolve()).encode("utf-8")).hexdigest()[:16]
         cache = Path(tempfile.gettempdir()) / f"kg-sparql-{os.getuid()}-{key}.nt"
         if not _cache_is_fresh(cache, graph_file, header):
-            write_ntriples(graph, cache, DEFAULT_BASE, header=header)
+            write_ntriples_stream(graph_file, cache, DEFAULT_BASE, header=header)
     return cache
 
 
-def _load_oxigraph(path: Path) -> Any:
+# ------------------------------------------------------------------------------------------------ the Oxigraph store
+
+
+def bulk_load_oxigraph(graph_file: Path, into: Path, *, chunk_bytes: int = _CHUNK_BYTES) -> dict[str, Any]:
+    """Bulk-load the RDF of `graph_file` into a new on-disk Oxigraph store in ``into/oxigraph``; returns figures.
+
+    A thread generates the N-Triples in chunks of about `chunk_bytes` while Oxigraph's bulk loader (which
+    releases the GIL) loads the previous chunk, so the two run on two cores. Loading chunk by chunk bounds the
+    loader's memory, which otherwise grows with its batch of (long: abstracts, sentences) literals.
+    """
+    import queue
+    import threading
+
     import pyoxigraph
 
-    store = pyoxigraph.Store()
-    store.load(path=str(path), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return store
+    from kg.stores.rdf import stream_ntriples
+    from kg.vocab import DEFAULT_BASE
+
+    started = time.perf_counter()
+    counted = {"triples": 0, "bytes": 0}
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            parts: list[str] = []
+            size = 0
+            for block in stream_ntriples(graph_file, DEFAULT_BASE):
+                parts.append(block)
+                size += len(block)
+                if size >= chunk_bytes:
+                    chunks.put("".join(parts).encode("utf-8"))
+                    parts, size = [], 0
+                    if stop.is_set():
+                        return
+            if parts:
+                chunks.put("".join(parts).encode("utf-8"))
+            chunks.put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the loading thread, which raises it
+            chunks.put(exc)
+
+    thread = threading.Thread(target=produce, name="kg-ntriples", daemon=True)
+    thread.start()
+    try:
+        store = pyoxigraph.Store(str(into / _OXIGRAPH_DIR))
+        while True:
+            chunk = chunks.get()
+            if chunk is None:
+                break
+            if isinstance(chunk, BaseException):
+                raise chunk
+            counted["triples"] += chunk.count(b"\n")
+            counted["bytes"] += len(chunk)
+            try:
+                store.bulk_load(input=chunk, format=pyoxigraph.RdfFormat.N_TRIPLES)
+            except (SyntaxError, OSError, ValueError) as exc:
+                raise StoreError(f"{graph_file}: Oxigraph refused the RDF: {_one_line(exc)}") from exc
+        store.optimize()
+        store.flush()
+        del store
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a producer blocked on a full queue finish
+            try:
+                chunks.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        thread.join()
+    size = sum(p.stat().st_size for p in (into / _OXIGRAPH_DIR).rglob("*") if p.is_file())
+    return {"triples": counted["triples"], "ntriples_bytes": counted["bytes"], "bytes": size,
+            "load_seconds": round(time.perf_counter() - started, 3)}
+
+
+def _engine() -> str:
+    import pyoxigraph
+
+    return f"pyoxigraph {getattr(pyoxigraph, '__version__', '?')} rdf {_rdf_version()}"
+
+
+def _rdf_version() -> str:
+    from kg.stores.rdf import RDF_VERSION
+
+    return RDF_VERSION
+
+
+def build_store(graph_dir: Path) -> dict[str, Any]:
+    """(Re)build the Oxigraph store of the build in `graph_dir` now; returns its stamp (with figures)."""
+    from kg.stores.persist import build_store as build
+
+    return build(Path(graph_dir), STORE_DIR, STORE_VERSION, _engine(), bulk_load_oxigraph)
+
+
+def ensure_oxigraph(graph_dir: Path) -> Path:
+    """The Oxigraph store folder of the build in `graph_dir`, built first when missing or stale."""
+    from kg.stores.persist import ensure_store
+
+    return ensure_store(Path(graph_dir), STORE_DIR, STORE_VERSION, _engine(), bulk_load_oxigraph) / _OXIGRAPH_DIR
+
+
+def _open_oxigraph(path: Path) -> Any:
+    import pyoxigraph
+
+    try:
+        return pyoxigraph.Store.read_only(str(path))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot open the Oxigraph store: {_one_line(exc)}; remove {path.parent} and "
+                         "query again to rebuild it") from exc
 
 
 def _load_rdflib(path: Path) -> Any:
@@ -131,16 +240,23 @@ def _load_rdflib(path: Path) -> Any:
 
 
 def load_store(graph_dir: Path, engine: str = DEFAULT_ENGINE) -> Any:
-    """The build's RDF loaded in `engine` (a pyoxigraph Store or an rdflib Graph), reused while unchanged."""
+    """The build's RDF in `engine`: the on-disk Oxigraph store opened read-only, or an rdflib Graph loaded from
+    the N-Triples file; reused within a process while unchanged."""
     if engine not in ENGINES:
         raise QueryError(f"unknown SPARQL engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    cache = ntriples_cache(graph_dir)
-    stat = cache.stat()
-    key = (str(cache.resolve()), stat.st_mtime_ns, stat.st_size)
+    if engine == "oxigraph":
+        path = ensure_oxigraph(graph_dir)
+        stamp = (path.parent / "kg-store.json").stat()
+        key: tuple[Any, ...] = (str(path.resolve()), stamp.st_mtime_ns, stamp.st_size)
+    else:
+        path = ntriples_cache(graph_dir)
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     loaded = _LOADED.get(engine)
     if loaded is not None and loaded[0] == key:
         return loaded[1]
-    store = _load_oxigraph(cache) if engine == "oxigraph" else _load_rdflib(cache)
+    _LOADED.pop(engine, None)
+    store = _open_oxigraph(path) if engine == "oxigraph" else _load_rdflib(path)
     _LOADED[engine] = (key, store)
     return store
 
@@ -242,6 +358,23 @@ def _where_group(query: str) -> tuple[int, int]:
             if depth == 0 and start is not None:
                 return start, match.start()
     raise QueryError("cannot bind parameters: the query has no WHERE group")
+
+
+def query_variables(query: str) -> set[str]:
+    """The variable names (``?x`` or ``$x``) of SPARQL `query`, outside strings, IRIs and comments.
+
+    >>> sorted(query_variables('SELECT ?a WHERE { ?a <p> "?b" . $c ?d ?e } # ?f'))
+    ['a', 'c', 'd', 'e']
+    """
+    names: set[str] = set()
+    marker_end = -1
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup
+        if kind == "other" and match.group() in "?$":
+            marker_end = match.end()
+        elif kind == "word" and match.start() == marker_end:
+            names.add(match.group())
+    return names
 
 
 def bind_parameters(query: str, bindings: Mapping[str, Any]) -> str:
@@ -400,10 +533,16 @@ def sparql(graph_dir: Path, query: str, engine: str = DEFAULT_ENGINE,
     Raises
     ------
     QueryError
-        If the query does not parse or fails, or `engine` is unknown, or it is federated and not allowed.
+        If the query does not parse or fails, `engine` is unknown, the query is federated and not allowed, or
+        `bindings` names a variable the query does not have. (A variable of the query left unbound is not an
+        error: the example queries answer for every value then.)
     GraphError
         If `graph_dir` holds no built graph.
     """
+    unknown = sorted(set(bindings or {}) - query_variables(query))
+    if unknown:
+        raise QueryError(f"the query has no variable(s) {', '.join('?' + n for n in unknown)} to bind; "
+                         "check the --param names")
     query = bind_parameters(query, bindings or {})
     if engine not in ENGINES:
         raise QueryError(f"unknown SPARQL engine {engine!r}; choose one of {', '.join(ENGINES)}")
