@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from kg.errors import InputError
+from kg.errors import InputError, MissingInputError
 
 __all__ = ["DATA_SUFFIXES", "Line", "expand_paths", "open_binary", "read_lines", "sniff"]
 
@@ -37,7 +37,7 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     Folders are searched recursively for data files (``.txt .jsonl .ndjson .json .csv .tsv``, optionally
     gzipped; hidden files skipped); a file named explicitly is always read, whatever its name.
 
-    Raises InputError for a path that does not exist or a glob that matches nothing.
+    Raises MissingInputError for a path that does not exist or a glob that matches nothing.
     """
     out: list[Path] = []
     for raw in paths:
@@ -45,7 +45,7 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         if any(ch in text for ch in "*?["):
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:
-                raise InputError("no file matches this pattern", path=text)
+                raise MissingInputError("no file matches this pattern", path=text)
             candidates = [Path(m) for m in matches]
         else:
             candidates = [Path(text)]
@@ -55,7 +55,7 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             elif path.exists():
                 out.append(path)
             else:
-                raise InputError("no such file or folder", path=text)
+                raise MissingInputError("no such file or folder", path=text)
     seen: set[Path] = set()
     unique = []
     for path in out:
