@@ -96,7 +96,7 @@ def _stdin_as_file() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="kg-stdin-") as folder:
         path = Path(folder) / "stdin"
         with open(path, "wb") as fh:
-            shutil.copyfileobj(click.get_binary_stream("stdin"), fh)
+            shutil.copyfileobj(sys.stdin.buffer, fh)
         yield path
 
 
@@ -112,8 +112,10 @@ def _file_for_stdout(out: str, name: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="kg-out-") as folder:
         path = Path(folder) / name
         yield path
+        sys.stdout.flush()
         with open(path, "rb") as fh:
-            shutil.copyfileobj(fh, click.get_binary_stream("stdout"))
+            shutil.copyfileobj(fh, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 @cli.command()
