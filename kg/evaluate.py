@@ -288,6 +288,6 @@ def format_report(report: EvalReport, *, details: bool = False) -> str:
 def report_rows(report: EvalReport) -> list[dict[str, Any]]:
     """The scores as records: one per type (and ALL), then ``MDM``, each with P, R, F1 (and gold, pred counts)."""
     rows: list[dict[str, Any]] = [{"type": t, **v} for t, v in report.typed.items()]
-    rows.append({"type": "MDM", "P": report.mdm["P"], "R": report.mdm["R"], "F1": report.mdm["F1"],
+    rows.append({"type": "MDM", **{k: round(report.mdm[k], 3) for k in ("P", "R", "F1")},
                  "gold": None, "pred": None})
     return rows

@@ -301,3 +301,20 @@ def test_docker_compose_needs_no_password_and_kg_refuses_its_placeholder(graph: 
                      "--password", COMPOSE_PLACEHOLDER_PASSWORD])
         err = capsys.readouterr().err
         assert code == 1 and "placeholder" in err and "NEO4J_PASSWORD" in err and "cannot reach" not in err
+
+
+def test_eval_prints_records_in_every_format(tmp_path: Path) -> None:
+    papers, gold = tmp_path / "papers.jsonl", tmp_path / "gold.jsonl"
+    papers.write_text(json.dumps({"id": "p1", "title": "A study", "abstract": "We evaluate ResNet-50 on "
+                                  "ImageNet."}) + "\n", encoding="utf-8")
+    gold.write_text(json.dumps({"id": "p1", "entities": [{"type": "Dataset", "name": "ImageNet", "mentions":
+                                ["ImageNet"], "tier": "core", "role": "used"}]}) + "\n", encoding="utf-8")
+    args = ["eval", "--papers", str(papers), "--gold", str(gold)]
+    code, table, _ = _run(args)
+    assert code == 0 and table.startswith("Method ")
+    code, lines, _ = _run([*args, "--format", "jsonl"])
+    rows = {r["type"]: r for r in map(json.loads, lines.splitlines())}
+    assert code == 0 and rows["Dataset"]["R"] == 1.0 and rows["Dataset"]["gold"] == 1 and "MDM" in rows
+    code, stdout, _ = _run([*args, "--format", "csv", "-o", str(tmp_path / "scores.csv")])
+    assert code == 0 and stdout == ""
+    assert (tmp_path / "scores.csv").read_text().startswith("type,P,R,F1,gold,pred\n")
