@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-__all__ = ["KGError", "InputError", "OutputError", "ExtractionError", "GraphError", "StoreError", "QueryError"]
+__all__ = ["KGError", "InputError", "MissingInputError", "OutputError", "ExtractionError", "GraphError", "StoreError", "QueryError"]
 
 
 class KGError(Exception):
-    """Base class of every error kg raises on purpose; the CLI prints it as one line and exits non-zero."""
+    """Base class of every error kg raises on purpose; the CLI prints it as one line and exits with
+    `exit_code`: 2 for a usage error (as click's own), 1 for anything else."""
 
     exit_code = 1
 
 
 class InputError(KGError):
-    """An input file is missing, unreadable or malformed; the message names the file and line."""
-
-    exit_code = 2
+    """An input file is unreadable or malformed; the message names the file and line."""
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
         self.path = path
@@ -24,6 +23,12 @@ class InputError(KGError):
         if path is not None:
             where = f"{path}:{line}: " if line is not None else f"{path}: "
         super().__init__(where + message)
+
+
+class MissingInputError(InputError):
+    """A path given on the command line does not exist or a pattern matches nothing: a usage error."""
+
+    exit_code = 2
 
 
 class OutputError(KGError):

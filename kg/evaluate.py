@@ -17,7 +17,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from kg.errors import InputError
 
@@ -283,3 +283,11 @@ def format_report(report: EvalReport, *, details: bool = False) -> str:
                 if d.wrong_roles:
                     lines.append("  role: " + "; ".join(f"{t}:{n}->{r}" for t, n, r in d.wrong_roles))
     return "\n".join(lines)
+
+
+def report_rows(report: EvalReport) -> list[dict[str, Any]]:
+    """The scores as records: one per type (and ALL), then ``MDM``, each with P, R, F1 (and gold, pred counts)."""
+    rows: list[dict[str, Any]] = [{"type": t, **v} for t, v in report.typed.items()]
+    rows.append({"type": "MDM", **{k: round(report.mdm[k], 3) for k in ("P", "R", "F1")},
+                 "gold": None, "pred": None})
+    return rows

@@ -31,6 +31,7 @@ __all__ = [
     "atomic_directory",
     "atomic_file",
     "atomic_path",
+    "umask_mode",
     "write_text_atomic",
     "recover",
     "remove_tree",
@@ -171,6 +172,25 @@ def space_error(exc: BaseException, path: Path | str) -> OutputError | None:
     return OutputError(f"{what} while writing {path}") if what else None
 
 
+def umask_mode(mode: int) -> int:
+    """`mode` less the process umask: the permissions ``open``/``mkdir`` would give a new file or folder."""
+    return mode & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux shows it (setting it is not thread-safe)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
 def _fsync_tree(root: Path) -> None:
     for path in root.rglob("*"):
         if path.is_file():
@@ -194,6 +214,7 @@ def atomic_directory(out: Path, *, marker: str = MANIFEST, what: str = "a kg out
         out.parent.mkdir(parents=True, exist_ok=True)
         recover(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+        os.chmod(tmp, umask_mode(0o777))  # mkdtemp makes it 0700: give the output a new folder's usual mode
     except OSError as exc:
         raise space_error(exc, out) or OutputError(f"{out}: cannot write here: {exc.strerror or exc}") from exc
     try:
@@ -233,9 +254,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, umask_mode(0o666))
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

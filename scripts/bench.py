@@ -3,7 +3,7 @@
 corpus's sentences, built with `kg build`; prints abstracts/s per stage and end to end, peak RSS, the
 spaCy blank tokenizer's throughput on the same texts as a yardstick, and the incremental-rebuild speedup.
 
-usage: scripts/bench.py [--sizes 10000,100000] [--workers 2] [--corpus ../shared/corpus] [--keep DIR]
+usage: scripts/bench.py [--sizes 10000,100000] [--workers 2] [--corpus examples/corpus] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=REPO / "examples" / "corpus")
     parser.add_argument("--keep", type=Path, default=None, help="Work folder to keep (default: a temp folder)")
     parser.add_argument("--incremental", action="store_true",
                         help="Build cold with an empty cache, then time a rebuild after adding 1%% papers")

@@ -5,7 +5,7 @@ The synthetic graph recombines a real build: copy i of every paper (id suffixed 
 edges to the shared Method/Dataset/Metric/Task nodes, and gets its own copies of the paper's Result nodes,
 until the graph holds --relationships relationships. Each batch size is pushed into an emptied database.
 
-    .venv/bin/kg build ../shared/corpus --out kg-out
+    .venv/bin/kg build examples/corpus --out kg-out
     .venv/bin/python scripts/bench_push.py --graph kg-out --batch-sizes 2000,5000,10000,20000
 
 Without --uri it starts a throwaway server with scripts/neo4j-local (in a temp folder) and stops it after.

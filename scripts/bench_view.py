@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: how soon a 2,000-node `kg view` is interactive in headless Chromium (network off).
 
-    .venv/bin/python scripts/bench_view.py [--graph kg-out | --corpus ../shared/corpus] [--nodes 2000] [--runs 3]
+    .venv/bin/python scripts/bench_view.py [--graph kg-out | --corpus examples/corpus] [--nodes 2000] [--runs 3]
 
 Writes the view of the most-used entity, widening --hops until the view holds --nodes nodes, then opens it
 --runs times in a fresh headless Chromium (Debian's /usr/bin/chromium via Playwright, every non-file://
@@ -45,7 +45,7 @@ _MEASURE = """async () => {
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--graph", type=Path, help="a built graph folder (default: build --corpus first)")
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=REPO / "examples" / "corpus")
     parser.add_argument("--nodes", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-"""Shared test fixtures: paths to the optional real corpus and small input files written per test."""
+"""Shared test fixtures: the sample corpus shipped in examples/corpus and small input files written per test."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ import pytest
 pytest_plugins = ["plugins.neo4j_server"]
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-CORPUS = SHARED / "corpus"
+CORPUS = REPO / "examples" / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture
 def corpus_dir() -> Path:
-    """The real sample corpus, or a clean skip where ../shared/corpus is absent."""
-    if not CORPUS.is_dir() or not list(CORPUS.glob("*.txt")):
-        pytest.skip("../shared/corpus is absent")
+    """The real sample corpus, shipped with the repository (examples/corpus: five trending-page dumps)."""
     return CORPUS
 
 

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from kg.cli import cli, main
 from kg.errors import OutputError
+from kg.extract import EXTRACTOR_VERSION
 from kg.outputs import iter_papers, read_manifest
 from kg.builder import build
 
@@ -141,7 +142,7 @@ def test_cli_build_prints_a_summary(tmp_path: Path, fixtures: Path) -> None:
     (tmp_path / "bad.jsonl").write_text('{"title": "x", "abstract": ""}\n{oops\n')
     result = CliRunner().invoke(cli, ["build", str(fixtures), str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
-    assert "papers            4  (1 duplicate entries merged)" in result.output
+    assert "papers            4  (1 duplicate entry merged)" in result.output
     assert "skipped entries   2" in result.output
     assert "empty abstract" in result.output and "malformed JSON" in result.output and "bad.jsonl:2" in result.output
 
@@ -156,7 +157,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_cli_strict_turns_skips_into_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "bad.jsonl").write_text('{"title": "ok", "abstract": "fine text."}\n{oops\n')
-    assert main(["build", str(tmp_path / "bad.jsonl"), "--strict", "--out", str(tmp_path / "o")]) == 2
+    assert main(["build", str(tmp_path / "bad.jsonl"), "--strict", "--out", str(tmp_path / "o")]) == 1
     assert "bad.jsonl:2: malformed JSON" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
@@ -167,8 +168,7 @@ def test_cli_papers_list_and_inspect(built: Path) -> None:
     rows = json.loads(listing.output)
     assert len(rows) == 4 and {"id", "title", "sources", "first_source"} <= set(rows[0])
     detail = runner.invoke(cli, ["papers", "Were RNNs All We Needed", "--graph", str(built), "--format", "json"])
-    fields = {r["field"]: r["value"] for r in json.loads(detail.output)}
-    assert fields["title"] == "Were RNNs All We Needed?"
+    assert json.loads(detail.output)["title"] == "Were RNNs All We Needed?"
     csv_out = runner.invoke(cli, ["papers", "--graph", str(built), "--format", "csv"]).output
     assert csv_out.splitlines()[0] == "id,title,sources,first_source"
 
@@ -182,7 +182,7 @@ def test_every_command_has_help() -> None:
 
 def test_python_dash_m_kg_works() -> None:
     result = subprocess.run([sys.executable, "-m", "kg", "--version"], capture_output=True, text=True)
-    assert result.returncode == 0 and result.stdout.strip() == "kg, version 0.1.0"
+    assert result.returncode == 0 and result.stdout.strip() == f"kg 0.1.0 (extractor {EXTRACTOR_VERSION})"
 
 
 def test_extraction_warnings_reach_the_summary(tmp_path: Path, fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""The real sample corpus (../shared/corpus): boilerplate dropped, pairs never shifted, duplicates merged."""
+"""The real sample corpus (examples/corpus): boilerplate dropped, pairs never shifted, duplicates merged."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from plugins.neo4j_server import NASTY, sample_graph, start_server
+from plugins.neo4j_server import NASTY, _neo4j_wanted, sample_graph, start_server
 
 from kg.stores.local_neo4j import SCRIPT
 from kg.stores.neo4j import run_cypher
@@ -48,6 +48,7 @@ def test_files_counts_and_headers(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_neo4j_admin_imports_what_kg_push_would_write(tmp_path: Path) -> None:
+    _neo4j_wanted()
     graph = _graph()
     files = tmp_path / "csv"
     write_neo4j_csv(graph, files)

@@ -37,7 +37,7 @@ from kg.vocab import DEFAULT_BASE, KG
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "examples" / "corpus"
 SHAPES = REPO / "ontology" / "shapes.ttl"
 OX_FORMAT = {"nt": pyoxigraph.RdfFormat.N_TRIPLES, "ttl": pyoxigraph.RdfFormat.TURTLE,
              "jsonld": pyoxigraph.RdfFormat.JSON_LD}
@@ -304,8 +304,6 @@ def test_cli_export_every_format(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def corpus_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    if not CORPUS.is_dir() or not list(CORPUS.glob("*.txt")):
-        pytest.skip("../shared/corpus is absent")
     from kg.graph import read_graph
 
     root = tmp_path_factory.mktemp("rdf-corpus")

@@ -20,7 +20,7 @@ from kg.graph import write_graph
 from kg.stores.sparql import CACHE_FILE, ENGINES, STORE_DIR, bind_parameters, load_query, parse_param, sparql
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "examples" / "corpus"
 QUERIES = sorted((REPO / "queries" / "sparql").glob("*.rq"))
 
 
@@ -163,8 +163,6 @@ def test_cli_sparql_formats_and_params(small_build: Path) -> None:
 
 @pytest.fixture(scope="module")
 def corpus_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not CORPUS.is_dir() or not list(CORPUS.glob("*.txt")):
-        pytest.skip("../shared/corpus is absent")
     out = tmp_path_factory.mktemp("sparql-corpus") / "kg-out"
     assert main(["build", str(CORPUS), "--out", str(out), "-q"]) == 0
     return out

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TextIO
 
-from kg.errors import InputError
+from kg.errors import InputError, MissingInputError
 
 __all__ = ["ExtractInput", "read_extract_input", "parse_extract_line"]
 
@@ -42,19 +43,28 @@ def parse_extract_line(line: str, *, path: str | None = None, number: int | None
 
 
 def read_extract_input(path: str | Path) -> Iterator[ExtractInput]:
-    """Yield the papers of a JSONL file, one per non-blank line, in file order.
+    """Yield the papers of a JSONL file (``-``: standard input), one per non-blank line, in file order.
 
     Raises InputError (with the path and 1-based line) on unreadable files, bad JSON or missing fields.
     """
+    if str(path) == "-":
+        yield from _read_lines(sys.stdin, "<stdin>")
+        return
     p = Path(path)
     try:
         fh = p.open(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise MissingInputError("no such file", path=str(p)) from exc
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror or exc}", path=str(p)) from exc
     with fh:
-        try:
-            for number, line in enumerate(fh, start=1):
-                if line.strip():
-                    yield parse_extract_line(line, path=str(p), number=number)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text: {exc.reason}", path=str(p)) from exc
+        yield from _read_lines(fh, str(p))
+
+
+def _read_lines(fh: TextIO, name: str) -> Iterator[ExtractInput]:
+    try:
+        for number, line in enumerate(fh, start=1):
+            if line.strip():
+                yield parse_extract_line(line, path=name, number=number)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc.reason}", path=name) from exc

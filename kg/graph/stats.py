@@ -10,6 +10,8 @@ from typing import Any
 
 import networkx as nx
 
+from kg.formatting import plural
+
 __all__ = ["GraphStats", "graph_stats", "store_stats", "ENTITY_TYPES"]
 
 ENTITY_TYPES = ("Method", "Dataset", "Metric", "Task")
@@ -40,7 +42,7 @@ class GraphStats:
                             "value": count, "detail": node_id})
         for rank, (method, dataset, papers, results) in enumerate(self.pairs, 1):
             out.append({"section": "method-dataset pairs", "rank": rank, "name": f"{method} / {dataset}",
-                        "type": "pair", "value": papers, "detail": f"{results} results"})
+                        "type": "pair", "value": papers, "detail": plural(results, "result")})
         for rank, (node_id, name, etype, score) in enumerate(self.central, 1):
             out.append({"section": "most central", "rank": rank, "name": name, "type": etype,
                         "value": round(score, 4), "detail": node_id})

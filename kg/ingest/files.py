@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from kg.errors import InputError
+from kg.errors import InputError, MissingInputError
 from kg.records import Skipped, Source
 
 __all__ = ["DATA_SUFFIXES", "Line", "expand_paths", "find_inputs", "unreadable", "open_binary", "read_head",
@@ -53,7 +53,7 @@ def find_inputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], li
     file without read permission, anything that is not a regular file (a FIFO or a device would block or never
     end), a folder that cannot be listed.
 
-    Raises InputError for a path that does not exist or a glob that matches nothing.
+    Raises MissingInputError for a path that does not exist or a glob that matches nothing.
     """
     out: list[Path] = []
     skipped: list[Skipped] = []
@@ -62,7 +62,7 @@ def find_inputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], li
         if any(ch in text for ch in "*?["):
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:
-                raise InputError("no file matches this pattern", path=text)
+                raise MissingInputError("no file matches this pattern", path=text)
             candidates = [Path(m) for m in matches]
         else:
             candidates = [Path(text)]
@@ -80,7 +80,7 @@ def find_inputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], li
                 else:
                     out.append(path)
             else:
-                raise InputError("no such file or folder", path=text)
+                raise MissingInputError("no such file or folder", path=text)
     seen: set[Path] = set()
     unique = []
     for path in out:

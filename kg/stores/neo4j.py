@@ -56,6 +56,11 @@ class PushReport:
     relationship_seconds: float = 0.0
 
 
+# docker-compose.yml's NEO4J_PASSWORD when none is set, so that `docker compose down`/`logs` work without one;
+# refused here, so that no server is ever used with a password anyone can read in the repository.
+COMPOSE_PLACEHOLDER_PASSWORD = "kg-placeholder-password-change-me"
+
+
 def connection_settings(uri: str | None, user: str | None, password: str | None) -> tuple[str, str, str]:
     """Fill what is missing from NEO4J_URI, NEO4J_USER (default neo4j) and NEO4J_PASSWORD."""
     uri = uri or os.environ.get("NEO4J_URI")
@@ -66,6 +71,10 @@ def connection_settings(uri: str | None, user: str | None, password: str | None)
     password = password if password is not None else os.environ.get("NEO4J_PASSWORD")
     if password is None:
         raise StoreError(f"no password for Neo4j user {user!r}: pass --password or set NEO4J_PASSWORD")
+    if password == COMPOSE_PLACEHOLDER_PASSWORD:
+        raise StoreError("the password is docker-compose.yml's placeholder, which anyone can read: set "
+                         "NEO4J_PASSWORD to a password of your own (8+ characters) and recreate the server with it "
+                         "(docker compose down -v && docker compose up -d; the data volume keeps the first password)")
     return uri, user, password
 
 

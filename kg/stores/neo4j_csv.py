@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 
 from kg.errors import StoreError
-from kg.outputs import atomic_directory
+from kg.outputs import atomic_directory, umask_mode
 from kg.stores.properties import convert, infer_columns
 from kg.stores.rows import graph_rows
 
@@ -99,7 +99,7 @@ def _write_files(graph: nx.MultiDiGraph, out_dir: Path) -> dict[str, int]:
     script = out_dir / "neo4j-admin-import.sh"
     script.write_text("#!/bin/sh\n# Bulk-load these files into an empty Neo4j database (stop the server first).\n"
                       f'cd "$(dirname "$0")" && {import_command(files)} "$@"\n', encoding="utf-8")
-    script.chmod(0o755)
+    script.chmod(umask_mode(0o777))
     (out_dir / COUNTS).write_text(json.dumps(counts, indent=2) + "\n", encoding="utf-8")
     return counts
 

@@ -413,6 +413,72 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+_OX_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+_PARSING_POSITION = re.compile(r"^(.*?)\s*\(at char \d+\), \(line:(\d+), col:(\d+)\)", re.S)
+_MAX_DETAIL = 100
+
+
+def _position(query: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of character `offset` of `query`."""
+    line = query.count("\n", 0, offset) + 1
+    return line, offset - (query.rfind("\n", 0, offset) + 1) + 1
+
+
+def _offset(query: str, line: int, column: int) -> int:
+    lines = query.split("\n")
+    return sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+
+
+_MASKED = re.compile(r"<[^<>\s]*>|\"\"\"[\s\S]*?\"\"\"|'\'\'[\s\S]*?'\'\'|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
+_PREFIXED = re.compile(r"(?<![\w?$:.-])([A-Za-z][\w.-]*)?:(?=[\w%\\])")
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+
+
+def _unknown_prefix(query: str) -> tuple[str, int] | None:
+    """The first prefix used in `query` but neither declared nor known to kg, and where it is used."""
+    from kg.vocab import PREFIXES
+
+    code = _MASKED.sub(lambda m: " " * len(m.group(0)), query)
+    known = set(dict(PREFIXES)) | {m.group(1) or "" for m in _DECLARED.finditer(code)}
+    for match in _PREFIXED.finditer(code):
+        before = code[: match.start()].rstrip()
+        if before[-6:].upper() == "PREFIX":
+            continue
+        if (match.group(1) or "") not in known:
+            return match.group(1) or "", match.start()
+    return None
+
+
+def _near(query: str, offset: int) -> str:
+    rest = query[offset:].strip()
+    return f"near {rest.split()[0][:20]!r}" if rest else "at the end of the query"
+
+
+def _syntax_error(query: str, exc: BaseException) -> QueryError:
+    """One short line for a SPARQL syntax error or unknown prefix: what, and at which line and column."""
+    unknown = _unknown_prefix(query)
+    if unknown is not None:
+        line, column = _position(query, unknown[1])
+        return QueryError(f"invalid SPARQL at line {line}, column {column}: unknown prefix {unknown[0]}: "
+                          f"(declare it: PREFIX {unknown[0]}: <IRI>)")
+    text = _one_line(exc)
+    match = _OX_POSITION.match(text)
+    if match:
+        line, column = int(match.group(1)), int(match.group(2))
+        words = [a or b for a, b in re.findall(r'"([^"]+)"|\b([A-Z]{2,})\b', match.group(3))]
+        hint = f"; expected {' '.join(words)}"[:_MAX_DETAIL] if words else ""
+        return QueryError(f"invalid SPARQL at line {line}, column {column}: "
+                          f"{_near(query, _offset(query, line, column))}{hint}")
+    match = _PARSING_POSITION.match(text)
+    if match:
+        line, column = int(match.group(2)), int(match.group(3))
+        detail = " ".join(match.group(1).split())
+        if len(detail) > _MAX_DETAIL:
+            detail = detail[: _MAX_DETAIL - 3] + "..."
+        return QueryError(f"invalid SPARQL at line {line}, column {column}: {detail}")
+    return QueryError(f"invalid SPARQL: {text[:2 * _MAX_DETAIL]}")
+
+
 def _run_oxigraph(store: Any, query: str) -> tuple[list[str], list[Row]]:
     import pyoxigraph
 
@@ -429,7 +495,7 @@ def _run_oxigraph(store: Any, query: str) -> tuple[list[str], list[Row]]:
         rows = [(_from_oxigraph(t.subject), _from_oxigraph(t.predicate), _from_oxigraph(t.object)) for t in result]
         return ["subject", "predicate", "object"], rows
     except SyntaxError as exc:
-        raise QueryError(f"invalid SPARQL: {_one_line(exc)}") from exc
+        raise _syntax_error(query, exc) from exc
     except (OSError, RuntimeError, ValueError, TypeError) as exc:
         raise QueryError(f"SPARQL query failed: {_one_line(exc)}") from exc
 
@@ -442,7 +508,7 @@ def _run_rdflib(graph: Any, query: str) -> tuple[list[str], list[Row]]:
     try:
         prepared = prepareQuery(query, initNs=dict(PREFIXES))
     except Exception as exc:  # noqa: BLE001 - pyparsing and rdflib raise many types for a bad query
-        raise QueryError(f"invalid SPARQL: {_one_line(exc)}") from exc
+        raise _syntax_error(query, exc) from exc
     try:
         result = graph.query(prepared)
         if result.type == "ASK":

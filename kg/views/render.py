@@ -22,6 +22,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from kg.formatting import plural
 from kg.views.html import asset_text, script_json, vis_files
 from kg.views.subgraph import ALL_TYPES, find_text, node_label
 
@@ -259,9 +260,9 @@ def render_view(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph, center: str, *, ti
 
 
 def _note(sub: nx.MultiDiGraph, left_out: int) -> str:
-    text = f"{sub.number_of_nodes()} nodes, {sub.number_of_edges()} edges"
+    text = f"{plural(sub.number_of_nodes(), 'node')}, {plural(sub.number_of_edges(), 'edge')}"
     if left_out:
-        text += f"; {left_out} more nodes left out (raise --max-nodes to see them)"
+        text += f"; {plural(left_out, 'more node')} left out (raise --max-nodes to see them)"
     if sub.number_of_nodes() > LARGE_VIEW:
         text += "; layout precomputed, physics off"
     return text
