@@ -38,6 +38,14 @@ def _echo(text: str) -> None:
     click.echo(text)
 
 
+def _model_options(f: Any) -> Any:
+    """--model DIR and --fast: which decision the extractor uses (see kg.extract.extract)."""
+    f = click.option("--fast", is_flag=True,
+                     help="Keep the rules' own decision (no learned model): faster, less accurate.")(f)
+    return click.option("--model", "model", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                        default=None, help="Model directory written by `kg train` (default: the shipped model).")(f)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_GRAPH,
@@ -57,9 +65,10 @@ def _echo(text: str) -> None:
 @click.option("--max-abstract-chars", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Skip entries whose abstract is longer than this.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@_model_options
 def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: bool, workers: int | None,
           cache_dir: Path | None, no_cache: bool, full: bool, scheduler: str | None, max_abstract_chars: int,
-          quiet: bool) -> None:
+          quiet: bool, model: Path | None, fast: bool) -> None:
     """Read PATHS (files, folders, globs; gzip ok), extract entities, build the graph, write it to --out."""
     import os
 
@@ -69,7 +78,7 @@ def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: b
     options: dict[str, Any] = {
         "format": input_format, "strict": strict, "workers": workers or os.cpu_count() or 1,
         "cache_dir": None if no_cache else (cache_dir or default_cache_dir()), "scheduler": scheduler,
-        "max_abstract_chars": max_abstract_chars, "incremental": not full,
+        "max_abstract_chars": max_abstract_chars, "incremental": not full, "model": model, "fast": fast,
     }
     if quiet:
         run_build(paths, out, **options)
@@ -158,7 +167,8 @@ def papers(query: str | None, graph_dir: Path, fmt: str, limit: int, merged: boo
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write JSON Lines here (atomically) instead of to stdout.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Extraction processes.")
-def extract_command(input_path: Path, output: Path | None, workers: int) -> None:
+@_model_options
+def extract_command(input_path: Path, output: Path | None, workers: int, model: Path | None, fast: bool) -> None:
     """Extract entities and results from INPUT.jsonl lines {"id", "title", "abstract"}; one JSON line per paper."""
     import json
 
@@ -166,7 +176,7 @@ def extract_command(input_path: Path, output: Path | None, workers: int) -> None
     from kg.outputs import atomic_file
 
     lines = (json.dumps(extraction_to_json(x), ensure_ascii=False)
-             for x in extract(read_extract_input(input_path), workers=workers))
+             for x in extract(read_extract_input(input_path), workers=workers, model=model, fast=fast))
     if output is None:
         for line in lines:
             click.echo(line)
@@ -184,11 +194,47 @@ def extract_command(input_path: Path, output: Path | None, workers: int) -> None
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Extraction processes.")
 @click.option("--details/--no-details", default=True, show_default=True,
               help="List misses, false positives and wrong roles per paper.")
-def eval_command(papers: Path, gold: Path, workers: int, details: bool) -> None:
+@click.option("--folds", type=click.IntRange(min=2), default=None,
+              help="K-fold cross-validation by paper: train on K-1 folds, score the held-out fold, pool the K.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fold split (--folds).")
+@_model_options
+def eval_command(papers: Path, gold: Path, workers: int, details: bool, folds: int | None, seed: int,
+                 model: Path | None, fast: bool) -> None:
     """Score the extractor against gold annotations: per-type and MDM P/R/F1 exactly as score.py computes them."""
-    from kg.evaluate import evaluate, format_report
+    from kg.evaluate import evaluate, format_report, load_jsonl
 
-    _echo(format_report(evaluate(papers, gold, workers=workers), details=details))
+    if folds is None:
+        _echo(format_report(evaluate(papers, gold, workers=workers, model=model, fast=fast), details=details))
+        return
+    if model is not None:
+        raise click.UsageError("--folds trains its own model on each fold; it takes no --model")
+    from kg.crossval import cross_validate
+
+    result = cross_validate(load_jsonl(papers).values(), load_jsonl(gold), folds=folds, seed=seed, learned=not fast)
+    for k, r in enumerate(result.per_fold, start=1):
+        m = r.mdm
+        _echo(f"fold {k}: MDM P={m['P']:.3f} R={m['R']:.3f} F1={m['F1']:.3f}")
+    _echo(f"{folds}-fold cross-validation (seed {seed}), pooled:")
+    _echo(format_report(result.report, details=details))
+
+
+@cli.command("train")
+@click.option("--papers", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON Lines of {id, title, abstract}.")
+@click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Gold annotations of those papers (the format of score.py).")
+@click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Model directory to write (model.json and weights.npz).")
+def train_command(papers: Path, gold: Path, out: Path) -> None:
+    """Train the extractor's learned decision on annotated papers; use it with --model on extract/eval/build."""
+    from kg.evaluate import load_jsonl
+    from kg.extract.model import save_model
+    from kg.extract.train import train
+
+    model = train(load_jsonl(papers).values(), load_jsonl(gold))
+    save_model(model, out)
+    _echo(f"kg train -> {out}  (model {model.ident}: {model.info['papers']} papers, "
+          f"{model.info['candidates']} candidates, {len(model.vocab)} features)")
 
 
 @cli.command()

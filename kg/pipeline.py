@@ -170,22 +170,23 @@ def _ingest(entries: Iterable[Paper | Skipped], files: Sequence[Path], tmp: Path
                      np.frombuffer(multi, dtype=np.int8).astype(bool), out.chunks.arrays(), deduper)
 
 
-def _local_extractor(workers: int) -> Extractor:
+def _local_extractor(workers: int, **options: Any) -> Extractor:
     from kg.extract import extract
 
-    return lambda papers: extract(papers, workers=workers)
+    return lambda papers: extract(papers, workers=workers, **options)
 
 
-def _extractor_factory(report: BuildReport, workers: int, scheduler: str | None) -> Callable[[int], Extractor]:
+def _extractor_factory(report: BuildReport, workers: int, scheduler: str | None,
+                       options: dict[str, Any]) -> Callable[[int], Extractor]:
     def extractor(count: int) -> Extractor:
         """Dask when asked; else `workers` processes, or one when there are few papers to extract."""
         if scheduler:
             from kg.distributed import dask_extractor
 
             report.workers = 0
-            return dask_extractor(scheduler)
+            return dask_extractor(scheduler, **options)
         report.workers = workers if count >= SMALL_CORPUS else 1
-        return _local_extractor(report.workers)
+        return _local_extractor(report.workers, **options)
 
     return extractor
 
@@ -199,10 +200,8 @@ def _warnings_of(text: str) -> list[tuple[str, str]]:
     return [(record["id"], w) for w in record.get("warnings", ())]
 
 
-def _settings(format: str | None, strict: bool, max_abstract_chars: int) -> dict[str, Any]:
-    from kg.extract import EXTRACTOR_VERSION
-
-    return {"kg_version": __version__, "extractor_version": EXTRACTOR_VERSION, "format": format,
+def _settings(format: str | None, strict: bool, max_abstract_chars: int, version: str) -> dict[str, Any]:
+    return {"kg_version": __version__, "extractor_version": version, "format": format,
             "strict": strict, "max_abstract_chars": max_abstract_chars}
 
 
@@ -287,6 +286,8 @@ def build(
     max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
     incremental: bool = True,
     progress: Progress | None = None,
+    model: str | os.PathLike[str] | None = None,
+    fast: bool = False,
 ) -> BuildReport:
     """Read every paper under `paths`, extract its entities, build the graph and write it all to `out`.
 
@@ -296,36 +297,40 @@ def build(
     papers; and when `out` holds an earlier build of the same inputs plus new files (and `incremental`),
     only the new papers go through the pipeline and the rest is copied, with the same result as a full
     build. `out` is replaced atomically: it holds either the previous build or this one, never a mix.
+    `model` and `fast` choose the extractor's decision as in ``kg.extract.extract``.
     Raises InputError (bad input with `strict`, missing paths) or OutputError.
     """
-    from kg.extract import EXTRACTOR_VERSION
+    from kg.extract import extractor_version
     from kg.incremental import FullBuildNeeded, incremental_build
+
+    version = extractor_version(model, fast=fast)
+    options = {"model": model, "fast": fast}
 
     started = time.perf_counter()
     files = expand_paths(paths)
-    settings = _settings(format, strict, max_abstract_chars)
+    settings = _settings(format, strict, max_abstract_chars, version)
     out = Path(out)
     with atomic_directory(out) as tmp:
-        cache = ExtractionCache(cache_dir, EXTRACTOR_VERSION) if cache_dir is not None else None
+        cache = ExtractionCache(cache_dir, version) if cache_dir is not None else None
         try:
             state = None
             if cache is not None and incremental:
-                report = BuildReport(out=str(out), extractor_version=EXTRACTOR_VERSION)
+                report = BuildReport(out=str(out), extractor_version=version)
                 try:
                     state = incremental_build(out, files, tmp, report, settings,
-                                              _extractor_factory(report, workers, scheduler), cache, progress)
+                                              _extractor_factory(report, workers, scheduler, options), cache, progress)
                 except FullBuildNeeded as why:
                     for leftover in tmp.iterdir():
                         shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
                     cache.hits = cache.stored = 0
-                    report = BuildReport(out=str(out), extractor_version=EXTRACTOR_VERSION, mode=f"full ({why})")
+                    report = BuildReport(out=str(out), extractor_version=version, mode=f"full ({why})")
             else:
-                report = BuildReport(out=str(out), extractor_version=EXTRACTOR_VERSION,
+                report = BuildReport(out=str(out), extractor_version=version,
                                      mode="full (no cache)" if cache is None else "full (asked for)")
             if state is None:
                 state = _full_build(files, tmp, report, settings, format=format, strict=strict,
                                     max_abstract_chars=max_abstract_chars,
-                                    extractor=_extractor_factory(report, workers, scheduler), cache=cache,
+                                    extractor=_extractor_factory(report, workers, scheduler, options), cache=cache,
                                     progress=progress)
         finally:
             if cache is not None:
