@@ -35,7 +35,7 @@ class CVResult:
 
 def cross_validate(
     papers: Iterable[Mapping], gold: Mapping[str, Mapping], *, folds: int = 5, seed: int = 0,
-    learned: bool = True, data: list | None = None, **train_args: float,
+    learned: bool = True, data: list | None = None, learn_roles: bool = True, **train_args: float,
 ) -> CVResult:
     """Cross-validate the extractor on annotated papers ``{id, title, abstract}`` (see the module docstring).
 
@@ -64,8 +64,8 @@ def cross_validate(
         fold_pred: dict[str, dict] = {}
         decider = None
         if learned:
-            X, y = training_rows([d for d in data if d.id not in held_set], gold)
-            decider = LearnedDecision(model=fit(X, y, **train_args))
+            X, y, roles = training_rows([d for d in data if d.id not in held_set], gold)
+            decider = LearnedDecision(model=fit(X, y, roles=roles if learn_roles else None, **train_args))
         for pid in held:
             d = by_id[pid]
             doc = d.doc.copy() if hasattr(d.doc, "copy") else d.doc

@@ -91,6 +91,7 @@ def test_training_is_reproducible_and_save_load_round_trips(tmp_path: Path) -> N
     assert (tmp_path / "m1" / "weights.npz").read_bytes() == (tmp_path / "m2" / "weights.npz").read_bytes()
     loaded = load_model(tmp_path / "m1")
     assert loaded.ident == a.ident == b.ident and len(loaded.ident) == 12
+    assert loaded.role_weights is not None and np.array_equal(loaded.role_weights, a.role_weights)
     data = featurize(_papers()[:3])
     for d in data:
         assert np.allclose(loaded.predict(d.feats), a.predict(d.feats), atol=1e-6)

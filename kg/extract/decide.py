@@ -22,8 +22,11 @@ from .model import Model, load_model
 __all__ = ["LearnedDecision", "decide"]
 
 
-def decide(cands: list[Candidate], probs: np.ndarray, classes: tuple[str, ...], threshold: float) -> list[dict]:
-    """Kept, non-overlapping candidates as merge records (with ``lprobs``), in text order."""
+def decide(
+    cands: list[Candidate], probs: np.ndarray, classes: tuple[str, ...], threshold: float,
+    role: np.ndarray | None = None,
+) -> list[dict]:
+    """Kept, non-overlapping candidates as merge records (with ``lprobs`` and ``lprop``), in text order."""
     if not cands:
         return []
     best = probs[:, 1:].max(axis=1)
@@ -43,7 +46,7 @@ def decide(cands: list[Candidate], probs: np.ndarray, classes: tuple[str, ...], 
         kept.append({
             "s": c["s"], "e": c["e"], "type": type_, "canon": c["canon"], "src": sorted(srcs)[0],
             "prio": 0, "prop": c["prop"], "group": c["group"], "cue": min(c["cues"]) if c["cues"] else None,
-            "srcs": srcs, "lprobs": lprobs,
+            "srcs": srcs, "lprobs": lprobs, "lprop": None if role is None else float(role[i]),
         })
     kept.sort(key=lambda k: k["s"])
     return kept
@@ -65,7 +68,8 @@ class LearnedDecision:
     def apply(self, doc: Doc, cands: list[Candidate], feats: list[list[str]]) -> None:
         """Score precomputed candidates and features, and set the Doc's entities."""
         m = self.model
-        kept = decide(cands, m.predict(feats), m.classes, m.threshold)
+        probs, role = m.predict_with_role(feats)
+        kept = decide(cands, probs, m.classes, m.threshold, role)
         kept = self.merger._split_slashes(doc, kept)
         doc.user_data[ENTITIES] = self.merger.assemble(doc, kept, learned=True)
 

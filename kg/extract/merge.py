@@ -256,6 +256,9 @@ class EntityMerger:
         type_ = max(sorted(totals), key=lambda t: totals[t])
         ent = self._finish(doc, members, texts, srcs, long_forms, type_)
         ent["confidence"] = round(min(0.99, max(c["lprobs"].get(type_, 0.0) for c in members)), 3)
+        roles = [c["lprop"] for c in members if c.get("lprop") is not None]
+        if ent["role"] is not None and roles:
+            ent["role"] = "proposed" if max(roles) >= 0.5 else "used"
         return ent
 
     def _finish(

@@ -29,7 +29,8 @@ _META, _WEIGHTS = "model.json", "weights.npz"
 
 @dataclass
 class Model:
-    """Feature vocabulary, weights (features x classes), bias (classes) and the keep threshold."""
+    """Feature vocabulary, weights (features x classes), bias (classes) and the keep threshold; optionally a
+    role head (``role_weights``: one weight per feature, ``role_bias``) giving P(proposed) of a Method/Dataset."""
 
     vocab: dict[str, int]
     weights: np.ndarray
@@ -38,12 +39,16 @@ class Model:
     classes: tuple[str, ...] = CLASSES
     info: dict = field(default_factory=dict)
     ident: str = ""
+    role_weights: np.ndarray | None = None
+    role_bias: float = 0.0
 
     def predict(self, feats: list[list[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: ``classes``) for lists of feature strings."""
+        return self.predict_with_role(feats)[0]
+
+    def predict_with_role(self, feats: list[list[str]]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Class probabilities, and P(proposed) per candidate from the role head (None without one)."""
         n = len(feats)
-        if n == 0:
-            return np.zeros((0, len(self.classes)), dtype=np.float32)
         rows: list[int] = []
         cols: list[int] = []
         get = self.vocab.get
@@ -53,13 +58,18 @@ class Model:
                 if j is not None:
                     rows.append(i)
                     cols.append(j)
-        scores = np.tile(self.bias, (n, 1))
-        if cols:
-            np.add.at(scores, np.asarray(rows), self.weights[np.asarray(cols)])
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
-        return scores
+        r, c = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        scores = np.tile(self.bias.astype(np.float64), (n, 1))
+        np.add.at(scores, r, self.weights[c])
+        if n:
+            scores -= scores.max(axis=1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=1, keepdims=True)
+        if self.role_weights is None:
+            return scores, None
+        logit = np.full(n, self.role_bias, dtype=np.float64)
+        np.add.at(logit, r, self.role_weights[c])
+        return scores, 1.0 / (1.0 + np.exp(-logit))
 
 
 def _ident(meta: bytes, weights: bytes) -> str:
@@ -80,7 +90,11 @@ def save_model(model: Model, directory: str | Path) -> Path:
     }
     meta_bytes = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     tmp = d / (_WEIGHTS + ".tmp.npz")
-    np.savez_compressed(tmp, weights=model.weights.astype(np.float32), bias=model.bias.astype(np.float32))
+    arrays = {"weights": model.weights.astype(np.float32), "bias": model.bias.astype(np.float32)}
+    if model.role_weights is not None:
+        arrays["role_weights"] = model.role_weights.astype(np.float32)
+        arrays["role_bias"] = np.asarray([model.role_bias], dtype=np.float32)
+    np.savez_compressed(tmp, **arrays)
     tmp.replace(d / _WEIGHTS)
     (d / (_META + ".tmp")).write_bytes(meta_bytes)
     (d / (_META + ".tmp")).replace(d / _META)
@@ -107,10 +121,14 @@ def load_model(directory: str | Path = DEFAULT_MODEL_DIR) -> Model:
         with np.load(io.BytesIO(weight_bytes), allow_pickle=False) as z:
             weights = np.asarray(z["weights"], dtype=np.float32)
             bias = np.asarray(z["bias"], dtype=np.float32)
+            role_w = np.asarray(z["role_weights"], dtype=np.float32) if "role_weights" in z.files else None
+            role_b = float(z["role_bias"][0]) if "role_bias" in z.files else 0.0
         classes = tuple(meta["classes"])
         features = meta["features"]
         if weights.shape != (len(features), len(classes)) or bias.shape != (len(classes),):
             raise ValueError(f"weights {weights.shape} do not fit {len(features)} features x {len(classes)} classes")
+        if role_w is not None and role_w.shape != (len(features),):
+            raise ValueError(f"role weights {role_w.shape} do not fit {len(features)} features")
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
         raise InputError(f"invalid kg model: {exc}", path=str(d)) from exc
     return Model(
@@ -121,4 +139,6 @@ def load_model(directory: str | Path = DEFAULT_MODEL_DIR) -> Model:
         classes=classes,
         info=meta.get("info", {}),
         ident=_ident(meta_bytes, weight_bytes),
+        role_weights=role_w,
+        role_bias=role_b,
     )

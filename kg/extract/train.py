@@ -67,32 +67,39 @@ def _forms(e: Mapping) -> set[str]:
 
 def labels(cands: list[Candidate], gold: Mapping) -> list[int | None]:
     """Class index of each candidate under the gold entities of its paper (None: matches only optional ones)."""
-    core: list[tuple[set[str], int]] = []
+    return [lab for lab, _ in labels_and_roles(cands, gold)]
+
+
+def labels_and_roles(cands: list[Candidate], gold: Mapping) -> list[tuple[int | None, int | None]]:
+    """(class index, role) of each candidate: role 1 "proposed", 0 "used", None when gold gives none."""
+    core: list[tuple[set[str], int, int | None]] = []
     optional: set[str] = set()
     for e in gold.get("entities", []):
         if e.get("type") not in CLASSES[1:]:
             continue
         if e.get("tier", "core") == "core":
-            core.append((_forms(e), CLASSES.index(e["type"])))
+            role = {"proposed": 1, "used": 0}.get(e.get("role") or "")
+            core.append((_forms(e), CLASSES.index(e["type"]), role))
         else:
             optional |= _forms(e)
-    out: list[int | None] = []
+    out: list[tuple[int | None, int | None]] = []
     for c in cands:
         fs = {norm(c["text"])} | ({norm(c["canon"])} if c["canon"] else set())
         fs.discard("")
-        hit = next((k for f, k in core if f & fs), None)
-        if hit is None and fs & optional:
-            out.append(None)
+        hit = next(((k, r) for f, k, r in core if f & fs), None)
+        if hit is None:
+            out.append((None, None) if fs & optional else (0, None))
         else:
-            out.append(hit or 0)
+            out.append(hit)
     return out
 
 
 def fit(
     feats: list[list[str]], y: list[int], *, C: float = DEFAULTS["C"], min_count: int = DEFAULTS["min_count"],
-    threshold: float = DEFAULTS["threshold"], info: dict | None = None,
+    threshold: float = DEFAULTS["threshold"], info: dict | None = None, roles: list[int | None] | None = None,
 ) -> Model:
-    """Fit the logistic regression on feature lists and class indices (deterministic)."""
+    """Fit the logistic regression on feature lists and class indices (deterministic); with `roles` (1 proposed,
+    0 used, None unknown, per row) also the role head, on the rows that have one."""
     try:
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
@@ -122,22 +129,33 @@ def fit(
     for k, cls in enumerate(clf.classes_):
         weights[:, cls] = coef[k]
         bias[cls] = icpt[k]
-    return Model(vocab=vocab, weights=weights, bias=bias, threshold=threshold, info=dict(info or {}))
+    model = Model(vocab=vocab, weights=weights, bias=bias, threshold=threshold, info=dict(info or {}))
+    keep = [i for i, r in enumerate(roles or []) if r is not None]
+    if keep and len({roles[i] for i in keep}) == 2:  # type: ignore[index]
+        role_clf = LogisticRegression(C=C, max_iter=300, tol=1e-4)
+        role_clf.fit(X[keep], np.asarray([roles[i] for i in keep]))  # type: ignore[index]
+        model.role_weights = role_clf.coef_[0].astype(np.float32)
+        model.role_bias = float(role_clf.intercept_[0])
+    return model
 
 
-def training_rows(data: list[Featurized], gold: Mapping[str, Mapping]) -> tuple[list[list[str]], list[int]]:
-    """Feature lists and labels of every labelled candidate of the papers that have gold annotations."""
+def training_rows(
+    data: list[Featurized], gold: Mapping[str, Mapping]
+) -> tuple[list[list[str]], list[int], list[int | None]]:
+    """Feature lists, labels and roles of every labelled candidate of the papers that have gold annotations."""
     X: list[list[str]] = []
     y: list[int] = []
+    roles: list[int | None] = []
     for d in data:
         g = gold.get(d.id)
         if g is None:
             continue
-        for fs, lab in zip(d.feats, labels(d.cands, g)):
+        for fs, (lab, role) in zip(d.feats, labels_and_roles(d.cands, g)):
             if lab is not None:
                 X.append(fs)
                 y.append(lab)
-    return X, y
+                roles.append(role)
+    return X, y, roles
 
 
 def train(
@@ -148,6 +166,6 @@ def train(
     data = featurize(p for p in papers if str(p["id"]) in gold)
     if not data:
         raise KGError("no paper has gold annotations: the ids of --papers and --gold do not meet")
-    X, y = training_rows(data, gold)
+    X, y, roles = training_rows(data, gold)
     info = {"papers": len(data), "candidates": len(y), "C": C, "min_count": min_count}
-    return fit(X, y, C=C, min_count=min_count, threshold=threshold, info=info)
+    return fit(X, y, C=C, min_count=min_count, threshold=threshold, info=info, roles=roles)
