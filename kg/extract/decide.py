@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 from .candidates import Candidate, pooled_candidates
 from .features import doc_features
 from .merge import ENTITIES, EntityMerger
-from .model import Model, load_model
+from .model import DEFAULT_MODEL_DIR, Model, load_model
 
 __all__ = ["LearnedDecision", "decide"]
 
@@ -57,7 +57,7 @@ class LearnedDecision:
 
     def __init__(self, name: str = "kg_decide", model: str | Path | Model | None = None) -> None:
         self.name = name
-        self.model = model if isinstance(model, Model) else load_model(Path(model) if model else _default())
+        self.model = model if isinstance(model, Model) else load_model(Path(model) if model else DEFAULT_MODEL_DIR)
         self.merger = EntityMerger()
 
     def __call__(self, doc: Doc) -> Doc:
@@ -70,11 +70,5 @@ class LearnedDecision:
         m = self.model
         probs, role = m.predict_with_role(feats)
         kept = decide(cands, probs, m.classes, m.threshold, role)
-        kept = self.merger._split_slashes(doc, kept)
+        kept = self.merger.split_slashes(doc, kept)
         doc.user_data[ENTITIES] = self.merger.assemble(doc, kept, learned=True)
-
-
-def _default() -> Path:
-    from .model import DEFAULT_MODEL_DIR
-
-    return DEFAULT_MODEL_DIR

@@ -53,17 +53,16 @@ def doc_features(doc: Doc, cands: list[Candidate]) -> list[list[str]]:
         f = fold(c["text"])
         folds.append(f)
         counts[f] = counts.get(f, 0) + 1
-    lower_text = [t for t in v.lower]
-    # how often each folded form occurs as a token sequence is costly; count by candidate extents instead
-    covering: dict[tuple[int, int], int] = {}
+    # how many rule candidates cover each token (a span inside another rule span is "overlapped")
+    covering: dict[int, int] = {}
     for c in cands:
         if c["kind"] == "rule":
             for i in range(c["s"], c["e"]):
-                covering[(i, 0)] = covering.get((i, 0), 0) + 1
-    out = []
-    for c, f in zip(cands, folds):
-        out.append(candidate_features(v.text, lower_text, n, c, counts[f], colon, longs, shorts, covering))
-    return out
+                covering[i] = covering.get(i, 0) + 1
+    return [
+        candidate_features(v.text, v.lower, n, c, counts[f], colon, longs, shorts, covering)
+        for c, f in zip(cands, folds)
+    ]
 
 
 def candidate_features(
@@ -75,7 +74,7 @@ def candidate_features(
     colon: int | None,
     longs: set[str],
     shorts: set[str],
-    covering: dict[tuple[int, int], int],
+    covering: dict[int, int],
 ) -> list[str]:
     """Feature strings of one candidate (see the module docstring)."""
     s, e = c["s"], c["e"]
@@ -143,7 +142,6 @@ def candidate_features(
     feats.append(f"rule_last={rule}_{last}")
     feats.append(f"kind_rule={c['kind']}_{rule}")
     feats.append(f"rule_shape={rule}_{shape(span)}")
-    inside = sum(1 for i in range(s, e) if covering.get((i, 0), 0) > 1)
-    if inside:
+    if any(covering.get(i, 0) > 1 for i in range(s, e)):
         feats.append("overlapped")
     return feats

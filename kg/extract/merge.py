@@ -129,7 +129,7 @@ class EntityMerger:
         return kept
 
     @staticmethod
-    def _split_slashes(doc: Doc, kept: list[dict]) -> list[dict]:
+    def split_slashes(doc: Doc, kept: list[dict]) -> list[dict]:
         """ "CIFAR-10/100" names two things: replace such a one-token candidate by two candidates on the same
         token, named "CIFAR-10" and "CIFAR-100" (lexicon canonical names and types where known)."""
         out: list[dict] = []
@@ -149,7 +149,7 @@ class EntityMerger:
         return out
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.user_data[ENTITIES] = self.assemble(doc, self._split_slashes(doc, self._resolve(doc)))
+        doc.user_data[ENTITIES] = self.assemble(doc, self.split_slashes(doc, self._resolve(doc)))
         return doc
 
     def assemble(self, doc: Doc, kept: list[dict], *, learned: bool = False) -> list[dict]:
