@@ -16,6 +16,8 @@ __all__ = [
     "read_entries",
     "extract",
     "evaluate",
+    "cross_validate",
+    "train",
     "build_graph",
     "read_graph",
     "graph_stats",
@@ -40,8 +42,10 @@ from kg.errors import KGError
 from kg.records import Entity, Evidence, Paper, PaperExtraction, Result, Skipped, Source
 
 if TYPE_CHECKING:
+    from kg.crossval import cross_validate
     from kg.evaluate import evaluate
     from kg.extract import extract
+    from kg.extract.train import train
     from kg.graph import build_graph, read_graph
     from kg.graph.explain import explain
     from kg.graph.stats import graph_stats
@@ -59,6 +63,8 @@ _LAZY = {
     "read_entries": ("kg.ingest", "read_entries"),
     "extract": ("kg.extract", "extract"),
     "evaluate": ("kg.evaluate", "evaluate"),
+    "cross_validate": ("kg.crossval", "cross_validate"),
+    "train": ("kg.extract.train", "train"),
     "build_graph": ("kg.graph", "build_graph"),
     "read_graph": ("kg.graph", "read_graph"),
     "graph_stats": ("kg.graph.stats", "graph_stats"),

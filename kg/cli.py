@@ -51,9 +51,9 @@ class KGGroup(click.Group):
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from kg.extract import EXTRACTOR_VERSION
+    from kg.extract import extractor_version
 
-    click.echo(f"kg {__version__} (extractor {EXTRACTOR_VERSION})")
+    click.echo(f"kg {__version__} (extractor {extractor_version()})")
     ctx.exit()
 
 
@@ -118,6 +118,14 @@ def _file_for_stdout(out: str, name: str) -> Iterator[Path]:
         sys.stdout.buffer.flush()
 
 
+def _model_options(f: Any) -> Any:
+    """--model DIR and --fast: which decision the extractor uses (see kg.extract.extract)."""
+    f = click.option("--fast", is_flag=True,
+                     help="Keep the rules' own decision (no learned model): faster, less accurate.")(f)
+    return click.option("--model", "model", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                        default=None, help="Model directory written by `kg train` (default: the shipped model).")(f)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=DEFAULT_GRAPH,
@@ -139,9 +147,10 @@ def _file_for_stdout(out: str, name: str) -> Iterator[Path]:
 @click.option("--no-stores", is_flag=True,
               help="Do not bulk-load the Cypher and SPARQL stores now; the first query of each kind does.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@_model_options
 def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: bool, workers: int | None,
           cache_dir: Path | None, no_cache: bool, full: bool, scheduler: str | None, max_abstract_chars: int,
-          no_stores: bool, quiet: bool) -> None:
+          no_stores: bool, quiet: bool, model: Path | None, fast: bool) -> None:
     """Read PATHS (files, folders, globs; gzip ok; - for standard input), extract entities, build the graph,
     write it to --out."""
     import os
@@ -152,6 +161,7 @@ def build(paths: tuple[str, ...], out: Path, input_format: str | None, strict: b
         "format": input_format, "strict": strict, "workers": workers or os.cpu_count() or 1,
         "cache_dir": None if no_cache else (cache_dir or default_cache_dir()), "scheduler": scheduler,
         "max_abstract_chars": max_abstract_chars, "incremental": not full, "stores": not no_stores,
+        "model": model, "fast": fast,
     }
     _folder_out(out, "build")
     if STDIO not in paths:
@@ -276,13 +286,15 @@ def explain(name: str, graph_dir: Path, fmt: str, out: str) -> None:
               help="One JSON object per line, or one JSON array.")
 @_out_option
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Extraction processes.")
-def extract_command(input_path: Path, fmt: str, out: str, workers: int) -> None:
+@_model_options
+def extract_command(input_path: Path, fmt: str, out: str, workers: int, model: Path | None, fast: bool) -> None:
     """Extract entities and results from INPUT (JSON Lines {"id", "title", "abstract"}; - for standard input):
     one JSON object per paper."""
     from kg.extract import extract, extraction_to_json, read_extract_input
     from kg.outputs import atomic_file
 
-    records = (extraction_to_json(x) for x in extract(read_extract_input(input_path), workers=workers))
+    records = (extraction_to_json(x)
+               for x in extract(read_extract_input(input_path), workers=workers, model=model, fast=fast))
     if out == STDIO:
         _write_json_records(records, fmt, None)
         return
@@ -317,12 +329,32 @@ def _write_json_records(records: Iterator[dict[str, Any]], fmt: str, fh: Any) ->
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Extraction processes.")
 @click.option("--details/--no-details", default=True, show_default=True,
               help="List misses, false positives and wrong roles per paper (table format).")
-def eval_command(papers: Path, gold: Path, fmt: str, out: str, workers: int, details: bool) -> None:
+@click.option("--folds", type=click.IntRange(min=2), default=None,
+              help="K-fold cross-validation by paper: train on K-1 folds, score the held-out fold, pool the K.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fold split (--folds).")
+@_model_options
+def eval_command(papers: Path, gold: Path, fmt: str, out: str, workers: int, details: bool, folds: int | None,
+                 seed: int, model: Path | None, fast: bool) -> None:
     """Score the extractor against gold annotations: per-type and MDM P/R/F1 exactly as score.py computes them."""
-    from kg.evaluate import evaluate, format_report, report_rows
+    from kg.evaluate import evaluate, format_report, load_jsonl, report_rows
 
-    report = evaluate(papers, gold, workers=workers)
-    _emit(format_report(report, details=details) if fmt == "table" else render(report_rows(report), fmt), out)
+    if folds is None:
+        report = evaluate(papers, gold, workers=workers, model=model, fast=fast)
+        _emit(format_report(report, details=details) if fmt == "table" else render(report_rows(report), fmt), out)
+        return
+    if model is not None:
+        raise click.UsageError("--folds trains its own model on each fold; it takes no --model")
+    from kg.crossval import cross_validate
+
+    result = cross_validate(load_jsonl(papers).values(), load_jsonl(gold), folds=folds, seed=seed, learned=not fast)
+    if fmt != "table":
+        _emit(render(report_rows(result.report), fmt), out)
+        return
+    lines = [f"fold {k}: MDM P={r.mdm['P']:.3f} R={r.mdm['R']:.3f} F1={r.mdm['F1']:.3f}"
+             for k, r in enumerate(result.per_fold, start=1)]
+    lines.append(f"{folds}-fold cross-validation (seed {seed}), pooled:")
+    lines.append(format_report(result.report, details=details))
+    _emit("\n".join(lines), out)
 
 
 @cli.command()

@@ -17,11 +17,11 @@ from kg.records import PaperExtraction
 __all__ = ["dask_extractor", "extract_chunk"]
 
 
-def extract_chunk(items: list[tuple[str, str, str]]) -> list[PaperExtraction]:
+def extract_chunk(items: list[tuple[str, str, str]], model: str | None = None, fast: bool = False) -> list[PaperExtraction]:
     """Run on a worker: extract a chunk of (id, title, abstract) with the worker's cached pipeline."""
     from kg.extract import ExtractInput, extract
 
-    return list(extract([ExtractInput(*item) for item in items]))
+    return list(extract([ExtractInput(*item) for item in items], model=model, fast=fast))
 
 
 def _chunks(papers: Iterable[object], size: int) -> Iterator[list[tuple[str, str, str]]]:
@@ -31,7 +31,8 @@ def _chunks(papers: Iterable[object], size: int) -> Iterator[list[tuple[str, str
 
 
 def dask_extractor(
-    address: str, *, chunk_size: int = 256, window_per_worker: int = 2, timeout: float = 30.0
+    address: str, *, chunk_size: int = 256, window_per_worker: int = 2, timeout: float = 30.0,
+    model: str | None = None, fast: bool = False,
 ) -> Callable[[Iterable[object]], Iterator[PaperExtraction]]:
     """An extractor (papers -> extractions, in order) that runs chunks on the Dask scheduler at `address`.
 
@@ -52,7 +53,7 @@ def dask_extractor(
             workers = max(1, len(client.scheduler_info().get("workers", {})))
             window: deque = deque()
             for chunk in _chunks(papers, chunk_size):
-                window.append(client.submit(extract_chunk, chunk, pure=False))
+                window.append(client.submit(extract_chunk, chunk, None if model is None else str(model), fast, pure=False))
                 while len(window) > window_per_worker * workers:
                     yield from window.popleft().result()
             while window:

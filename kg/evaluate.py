@@ -239,21 +239,26 @@ def score_predictions(gold: Mapping[str, dict], pred: Mapping[str, dict]) -> Eva
     )
 
 
-def evaluate_records(papers: Iterable, gold: Mapping[str, dict], *, workers: int = 1) -> tuple[EvalReport, dict[str, dict]]:
+def evaluate_records(
+    papers: Iterable, gold: Mapping[str, dict], *, workers: int = 1, model: str | Path | None = None, fast: bool = False
+) -> tuple[EvalReport, dict[str, dict]]:
     """Run the extractor on in-memory papers and score it; returns the report and the JSON predictions."""
     from kg.extract import extract, extraction_to_json
 
-    pred = {x.paper_id: extraction_to_json(x) for x in extract(papers, workers=workers)}
+    pred = {x.paper_id: extraction_to_json(x) for x in extract(papers, workers=workers, model=model, fast=fast)}
     return score_predictions(gold, pred), pred
 
 
-def evaluate(papers_path: str | Path, gold_path: str | Path, *, workers: int = 1) -> EvalReport:
-    """Run the extractor on a papers JSONL file and score it against a gold JSONL file."""
+def evaluate(
+    papers_path: str | Path, gold_path: str | Path, *, workers: int = 1, model: str | Path | None = None,
+    fast: bool = False,
+) -> EvalReport:
+    """Run the extractor (`model`/`fast` as in ``kg.extract.extract``) on a papers JSONL file and score it."""
     from kg.extract import read_extract_input
 
     papers = list(read_extract_input(papers_path))
     gold = load_jsonl(gold_path)
-    report, _ = evaluate_records(papers, gold, workers=workers)
+    report, _ = evaluate_records(papers, gold, workers=workers, model=model, fast=fast)
     return report
 
 

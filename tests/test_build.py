@@ -191,8 +191,8 @@ def test_extraction_warnings_reach_the_summary(tmp_path: Path, fixtures: Path, m
 
     real = kg.extract.extract
 
-    def flaky(papers, workers=1):  # type: ignore[no-untyped-def]
-        for x in real(papers, workers=workers):
+    def flaky(papers, workers=1, **options):  # type: ignore[no-untyped-def]
+        for x in real(papers, workers=workers, **options):
             yield PaperExtraction(x.paper_id, x.entities, x.results, x.extractor_version, ("component failed",))
 
     monkeypatch.setattr(kg.extract, "extract", flaky)

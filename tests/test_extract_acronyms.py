@@ -17,7 +17,9 @@ def test_schwartz_hearst_basic():
 
 
 def test_long_and_short_form_are_one_entity():
-    x = extract_one(ExtractInput("p", "", "We introduce Mixture-of-Transformers (MoT), a sparse architecture. MoT is fast."))
+    # the rules' decision: the learned role head calls this one-sentence paper's method "used" (see the README)
+    x = extract_one(ExtractInput("p", "", "We introduce Mixture-of-Transformers (MoT), a sparse architecture. MoT is fast."),
+                    fast=True)
     e = _entity(x, "MoT")
     assert e.type == "Method"
     assert e.name == "Mixture-of-Transformers"

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from kg.errors import InputError
-from kg.extract import EXTRACTOR_VERSION, ExtractInput, extract, extract_one, extraction_to_json, read_extract_input
+from kg.extract import ExtractInput, extract, extract_one, extraction_to_json, extractor_version, read_extract_input
 from kg.records import Paper, PaperExtraction
 
 PAPERS = [
@@ -47,7 +47,7 @@ def _check_offsets(paper, x: PaperExtraction):
 def test_offsets_and_mentions_exact():
     for paper, x in zip(PAPERS, extract(PAPERS)):
         assert x.paper_id == paper.id
-        assert x.extractor_version == EXTRACTOR_VERSION
+        assert x.extractor_version == extractor_version()
         _check_offsets(paper, x)
 
 

@@ -234,7 +234,7 @@ def test_extraction_failure_during_an_incremental_build_keeps_the_previous_build
     build([base], out, cache_dir=cache)
     before = {name: (out / name).read_bytes() for name in OUTPUTS}
 
-    def broken(workers: int):  # type: ignore[no-untyped-def]
+    def broken(workers: int, **options):  # type: ignore[no-untyped-def]
         def run(items):  # type: ignore[no-untyped-def]
             raise ExtractionError("the extractor broke")
             yield  # a generator, like the real extractor

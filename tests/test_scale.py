@@ -90,7 +90,7 @@ def test_unreachable_scheduler_is_one_clear_error(tmp_path: Path, monkeypatch: p
     from kg.errors import ExtractionError
 
     real = kg.distributed.dask_extractor
-    monkeypatch.setattr(kg.distributed, "dask_extractor", lambda address: real(address, timeout=2))
+    monkeypatch.setattr(kg.distributed, "dask_extractor", lambda address, **options: real(address, timeout=2, **options))
     corpus = write_corpus(tmp_path / "c.jsonl", 3)
     with pytest.raises(ExtractionError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         build([corpus], tmp_path / "x", scheduler="tcp://127.0.0.1:9")

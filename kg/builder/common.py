@@ -95,22 +95,25 @@ def line(row: dict[str, Any]) -> str:
     return json.dumps(row, ensure_ascii=False)
 
 
-def local_extractor(workers: int) -> Extractor:
+def local_extractor(workers: int, **options: Any) -> Extractor:
     from kg.extract import extract
 
-    return lambda papers: extract(papers, workers=workers)
+    return lambda papers: extract(papers, workers=workers, **options)
 
 
-def extractor_factory(report: BuildReport, workers: int, scheduler: str | None) -> Callable[[int], Extractor]:
+def extractor_factory(report: BuildReport, workers: int, scheduler: str | None,
+                      options: dict[str, Any]) -> Callable[[int], Extractor]:
+    """`options` (the model and `fast`) go to every extractor, local or on the Dask cluster."""
+
     def extractor(count: int) -> Extractor:
         """Dask when asked; else `workers` processes, or one when there are few papers to extract."""
         if scheduler:
             from kg.distributed import dask_extractor
 
             report.workers = 0
-            return dask_extractor(scheduler)
+            return dask_extractor(scheduler, **options)
         report.workers = workers if count >= SMALL_CORPUS else 1
-        return local_extractor(report.workers)
+        return local_extractor(report.workers, **options)
 
     return extractor
 
@@ -124,10 +127,8 @@ def warnings_of(text: str) -> list[tuple[str, str]]:
     return [(record["id"], w) for w in record.get("warnings", ())]
 
 
-def settings_of(format: str | None, strict: bool, max_abstract_chars: int) -> dict[str, Any]:
-    from kg.extract import EXTRACTOR_VERSION
-
-    return {"kg_version": __version__, "extractor_version": EXTRACTOR_VERSION, "format": format,
+def settings_of(format: str | None, strict: bool, max_abstract_chars: int, version: str) -> dict[str, Any]:
+    return {"kg_version": __version__, "extractor_version": version, "format": format,
             "strict": strict, "max_abstract_chars": max_abstract_chars}
 
 

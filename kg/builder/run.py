@@ -60,6 +60,8 @@ def build(
     incremental: bool = True,
     stores: bool = True,
     progress: Progress | None = None,
+    model: str | os.PathLike[str] | None = None,
+    fast: bool = False,
 ) -> BuildReport:
     """Read every paper under `paths`, extract its entities, build the graph and write it all to `out`.
 
@@ -74,9 +76,13 @@ def build(
     previous build or this one, never a mix, and a build that reads no paper is an error that leaves it as it
     was. Inputs that cannot be read (permissions, FIFOs, devices, unlistable folders) are skipped entries with
     the reason.
+    `model` and `fast` choose the extractor's decision as in ``kg.extract.extract``.
     Raises InputError (bad input with `strict`, missing paths, no papers) or OutputError (including a full disk).
     """
-    from kg.extract import EXTRACTOR_VERSION
+    from kg.extract import extractor_version
+
+    version = extractor_version(model, fast=fast)
+    options = {"model": model, "fast": fast}
 
     started = time.perf_counter()
     files, unusable = find_inputs(paths)
@@ -84,29 +90,29 @@ def build(
         raise InputError(unusable[0].reason, path=unusable[0].source.path)
     if not files:
         raise nothing_read(paths, out, unusable)
-    settings = settings_of(format, strict, max_abstract_chars)
+    settings = settings_of(format, strict, max_abstract_chars, version)
     out = Path(out)
     with atomic_directory(out) as tmp:
-        cache = ExtractionCache(cache_dir, EXTRACTOR_VERSION) if cache_dir is not None else None
+        cache = ExtractionCache(cache_dir, version) if cache_dir is not None else None
         try:
             state = None
             if cache is not None and incremental:
-                report = BuildReport(out=str(out), extractor_version=EXTRACTOR_VERSION)
+                report = BuildReport(out=str(out), extractor_version=version)
                 try:
                     state = incremental_build(out, files, tmp, report, settings,
-                                              extractor_factory(report, workers, scheduler), cache, progress)
+                                              extractor_factory(report, workers, scheduler, options), cache, progress)
                 except FullBuildNeeded as why:
                     for leftover in tmp.iterdir():
                         shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
                     cache.hits = cache.stored = 0
-                    report = BuildReport(out=str(out), extractor_version=EXTRACTOR_VERSION, mode=f"full ({why})")
+                    report = BuildReport(out=str(out), extractor_version=version, mode=f"full ({why})")
             else:
-                report = BuildReport(out=str(out), extractor_version=EXTRACTOR_VERSION,
+                report = BuildReport(out=str(out), extractor_version=version,
                                      mode="full (no cache)" if cache is None else "full (asked for)")
             if state is None:
                 state = full_build(files, tmp, report, settings, format=format, strict=strict,
                                     max_abstract_chars=max_abstract_chars,
-                                    extractor=extractor_factory(report, workers, scheduler), cache=cache,
+                                    extractor=extractor_factory(report, workers, scheduler, options), cache=cache,
                                     progress=progress)
         except BaseException:
             if cache is not None:

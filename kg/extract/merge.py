@@ -129,7 +129,7 @@ class EntityMerger:
         return kept
 
     @staticmethod
-    def _split_slashes(doc: Doc, kept: list[dict]) -> list[dict]:
+    def split_slashes(doc: Doc, kept: list[dict]) -> list[dict]:
         """ "CIFAR-10/100" names two things: replace such a one-token candidate by two candidates on the same
         token, named "CIFAR-10" and "CIFAR-100" (lexicon canonical names and types where known)."""
         out: list[dict] = []
@@ -149,7 +149,16 @@ class EntityMerger:
         return out
 
     def __call__(self, doc: Doc) -> Doc:
-        kept = self._split_slashes(doc, self._resolve(doc))
+        doc.user_data[ENTITIES] = self.assemble(doc, self.split_slashes(doc, self._resolve(doc)))
+        return doc
+
+    def assemble(self, doc: Doc, kept: list[dict], *, learned: bool = False) -> list[dict]:
+        """Join non-overlapping candidates `kept` into entities (step 3 of the module docstring).
+
+        With ``learned`` the candidates carry a learned decision (``lprobs``: type -> probability): the
+        entity's type is the one with the highest summed probability over its mentions, and the rule filters
+        of ``_entity`` (Title-Case runs without a name head, lone phrases without a cue) do not apply.
+        """
         n = len(kept)
         uf = _Union(n)
         first_by: dict[tuple[str, object], int] = {}
@@ -178,9 +187,10 @@ class EntityMerger:
         groups: dict[int, list[int]] = {}
         for i in range(n):
             groups.setdefault(uf.find(i), []).append(i)
-        entities = [self._entity(doc, [kept[i] for i in idx], [texts[i] for i in idx]) for idx in groups.values()]
-        doc.user_data[ENTITIES] = [e for e in entities if e is not None]
-        return doc
+        entities = [
+            self._entity(doc, [kept[i] for i in idx], [texts[i] for i in idx], learned) for idx in groups.values()
+        ]
+        return [e for e in entities if e is not None]
 
     @staticmethod
     def _task_name(doc: Doc, members: list[dict], texts: list[str], name: str) -> str:
@@ -194,7 +204,7 @@ class EntityMerger:
             return lower_title_case(first[0]) + " " + first[1]
         return name
 
-    def _entity(self, doc: Doc, members: list[dict], texts: list[str]) -> dict | None:
+    def _entity(self, doc: Doc, members: list[dict], texts: list[str], learned: bool = False) -> dict | None:
         long_forms = {d["long"] for d in doc.user_data.get(ACRONYMS, [])}
         if any(t in long_forms for t in texts):
             # the paper defines this acronym itself: a lexicon hit on the bare short form ("TVR") names
@@ -215,6 +225,8 @@ class EntityMerger:
         if type_ is None:
             type_ = next((c["type"] for c in members if c["type"]), "Method")
         srcs = set().union(*(c["srcs"] for c in members))
+        if learned:
+            return self._learned_entity(doc, members, texts, srcs, long_forms)
         if type_ == "Task" and "lexicon" in srcs and any(c["prop"] for c in members if c["src"] in ("title", "named")):
             type_ = "Method"  # the authors introduce it by name: their method, whatever a lexicon says
         if srcs <= {"capword", "caprun"} and not any(c["type"] for c in members) and not any(c["prop"] for c in members):
@@ -232,6 +244,26 @@ class EntityMerger:
             return None  # a lone common-noun phrase with no task cue is too often not a task
         if srcs == {"shape"} and all(t in self.stop for t in texts):
             return None
+        return self._finish(doc, members, texts, srcs, long_forms, type_)
+
+    def _learned_entity(
+        self, doc: Doc, members: list[dict], texts: list[str], srcs: set[str], long_forms: set[str]
+    ) -> dict:
+        totals: dict[str, float] = {}
+        for c in members:
+            for t, p in c["lprobs"].items():
+                totals[t] = totals.get(t, 0.0) + p
+        type_ = max(sorted(totals), key=lambda t: totals[t])
+        ent = self._finish(doc, members, texts, srcs, long_forms, type_)
+        ent["confidence"] = round(min(0.99, max(c["lprobs"].get(type_, 0.0) for c in members)), 3)
+        roles = [c["lprop"] for c in members if c.get("lprop") is not None]
+        if ent["role"] is not None and roles:
+            ent["role"] = "proposed" if max(roles) >= 0.5 else "used"
+        return ent
+
+    def _finish(
+        self, doc: Doc, members: list[dict], texts: list[str], srcs: set[str], long_forms: set[str], type_: str
+    ) -> dict:
         canon = next((c["canon"] for c in members if c["canon"]), None)
         if canon is None:
             longs = [t for t in texts if t in long_forms]

@@ -18,6 +18,7 @@ from spacy.language import Language
 from .acronyms import AcronymLinker
 from .coined import CoinedNames
 from .common import CANDS, VIEW
+from .decide import LearnedDecision
 from .fields import FieldBoundary
 from .lexicon import LexiconMatcher
 from .merge import ENTITIES, EntityMerger
@@ -92,6 +93,11 @@ def _make_merge(nlp: Language, name: str) -> EntityMerger:
     return EntityMerger(name)
 
 
+@Language.factory("kg_decide", default_config={"model": ""})
+def _make_decide(nlp: Language, name: str, model: str) -> LearnedDecision:
+    return LearnedDecision(name, model or None)
+
+
 @Language.factory("kg_results", default_config={"max_gap": 4})
 def _make_results(nlp: Language, name: str, max_gap: int) -> ResultFinder:
     return ResultFinder(name, max_gap)
@@ -105,18 +111,24 @@ def _on_error(proc_name: str, proc: object, docs: list, exc: Exception) -> None:
             doc.user_data.pop(key, None)
 
 
-def build_nlp() -> Language:
-    """Build a fresh extractor pipeline (prefer ``get_nlp``, which caches it per process)."""
+def build_nlp(model: str | None = None) -> Language:
+    """Build a fresh extractor pipeline (prefer ``get_nlp``, which caches it per process).
+
+    `model` is a model directory (``kg train``): its learned decision (``kg_decide``) then replaces the rules'
+    choice of entities, between ``kg_merge`` and ``kg_results``. None builds the rules alone.
+    """
     nlp = spacy.blank("en")
     customize_tokenizer(nlp)
     nlp.max_length = 2_000_000
     for name in PIPE_NAMES:
+        if name == "kg_results" and model is not None:
+            nlp.add_pipe("kg_decide", config={"model": str(model)})
         nlp.add_pipe(name)
     nlp.set_error_handler(_on_error)
     return nlp
 
 
 @cache
-def get_nlp() -> Language:
-    """The extractor pipeline of this process, built on first use."""
-    return build_nlp()
+def get_nlp(model: str | None = None) -> Language:
+    """The extractor pipeline of this process for `model` (a directory, or None for the rules), built once."""
+    return build_nlp(model)

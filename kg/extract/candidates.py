@@ -1,0 +1,125 @@
+"""High-recall candidate spans for the learned decision (``kg_decide``).
+
+The rule components propose spans (``kg.cands``) and ``kg_merge`` keeps some of them as entities. Here every
+distinct extent the rules proposed is pooled into one record (all sources, type hints, cues), marked with what
+the rules decided about it, and joined by boundary variants: the span grown by up to three words to the left or
+two to the right, and shrunk by up to two words on the left or one on the right, within the sentence and never
+across punctuation or function words. The variants let a learned model pick the right extent among overlapping
+candidates ("Visual Attention" vs "Instruction-Aligned Visual Attention").
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from .common import BLOCKED, candidates, in_title, view
+from .merge import ENTITIES
+from .resources import not_name_regex
+
+__all__ = ["Candidate", "pooled_candidates", "FUNCTION_WORDS"]
+
+#: English function words (closed-class): a grown span never takes one of these at its edge
+FUNCTION_WORDS = frozenset(
+    """a an the this that these those our their its his her my your we they it he she i you us them
+    of for in on to and or nor but with by from as at via into onto over under than then so such
+    is are was were be been being has have had do does did can could may might will would shall should must
+    which who whom whose what when where while whereas if not no all any each both either neither some many
+    most more less few other another same own very also only just even about across after against along among
+    around before behind below beneath beside between beyond during except inside near off outside per since
+    through throughout toward towards upon within without yet however thus therefore hence e.g. i.e. et al
+    using based new novel proposed existing recent different various several""".split()
+)
+
+#: the fields of a pooled candidate (a plain dict, msgpack-serializable like the rule records)
+Candidate = dict
+
+
+def _word(text: str) -> bool:
+    """A token that may sit inside a name: letters/digits, optionally joined by - . + or '."""
+    return any(c.isalnum() for c in text) and all(c.isalnum() or c in "-.+'_" for c in text)
+
+
+def _rule_entities(doc: Doc) -> dict[tuple[int, int], dict]:
+    out: dict[tuple[int, int], dict] = {}
+    for ent in doc.user_data.get(ENTITIES, []):
+        for s, e in ent["spans"]:
+            out[(s, e)] = ent
+    return out
+
+
+def pooled_candidates(doc: Doc, *, variants: bool = True, max_len: int = 10) -> list[Candidate]:
+    """One record per distinct candidate extent (rule spans pooled, plus boundary variants), in text order."""
+    v = view(doc)
+    pooled: dict[tuple[int, int], Candidate] = {}
+    for c in candidates(doc):
+        ext = (c["s"], c["e"])
+        k = pooled.get(ext)
+        if k is None:
+            k = pooled[ext] = _record(ext, "rule")
+        k["srcs"].add(c["src"])
+        if c["type"]:
+            k["hints"].add(f"{c['src']}:{c['type']}")
+        k["canon"] = k["canon"] or c["canon"]
+        k["prop"] = k["prop"] or bool(c["prop"])
+        if c["group"] is not None and k["group"] is None:
+            k["group"] = c["group"]
+        if c["cue"]:
+            k["cues"].add(str(c["cue"]))
+        if c.get("drop"):
+            k["dropped"] = True
+    if variants:
+        for (s, e) in list(pooled):
+            if e - s > max_len:
+                continue
+            lo, hi = v.sent(s)
+            for ns, ne, kind in _variants(v.text, v.lower, s, e, lo, hi):
+                if (ns, ne) not in pooled and ne - ns <= max_len:
+                    pooled[(ns, ne)] = _record((ns, ne), kind)
+    rules = _rule_entities(doc)
+    blocked = {tuple(b) for b in doc.user_data.get(BLOCKED, [])}
+    reject = not_name_regex()
+    out = []
+    for ext in sorted(pooled):
+        k = pooled[ext]
+        ent = rules.get(ext)
+        k["rule_type"] = ent["type"] if ent else None
+        k["rule_role"] = ent["role"] if ent else None
+        k["blocked"] = ext in blocked
+        k["text"] = doc[ext[0] : ext[1]].text
+        k["rejected"] = bool(reject.search(k["text"]))
+        k["title"] = in_title(doc, doc[ext[0]])
+        out.append(k)
+    return out
+
+
+def _record(ext: tuple[int, int], kind: str) -> Candidate:
+    return {
+        "s": ext[0], "e": ext[1], "kind": kind, "srcs": set(), "hints": set(), "canon": None, "prop": False,
+        "group": None, "cues": set(), "dropped": False,
+    }
+
+
+def _variants(
+    text: list[str], lower: list[str], s: int, e: int, lo: int, hi: int
+) -> list[tuple[int, int, str]]:
+    """Grown and shrunk extents of ``[s, e)`` inside the sentence ``[lo, hi)``."""
+    out: list[tuple[int, int, str]] = []
+    ns = s
+    for k in range(1, 4):  # grow left
+        ns -= 1
+        if ns < lo or not _word(text[ns]) or lower[ns] in FUNCTION_WORDS:
+            break
+        out.append((ns, e, f"L+{k}"))
+    ne = e
+    for k in range(1, 3):  # grow right
+        if ne >= hi or not _word(text[ne]) or lower[ne] in FUNCTION_WORDS:
+            break
+        ne += 1
+        out.append((s, ne, f"R+{k}"))
+    for k in range(1, 3):  # shrink left
+        if e - (s + k) < 1 or lower[s + k] in FUNCTION_WORDS or not _word(text[s + k]):
+            break
+        out.append((s + k, e, f"L-{k}"))
+    if e - s >= 2 and _word(text[e - 2]) and lower[e - 2] not in FUNCTION_WORDS:  # shrink right
+        out.append((s, e - 1, "R-1"))
+    return out
