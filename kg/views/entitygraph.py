@@ -20,7 +20,7 @@ from kg.errors import GraphError
 __all__ = ["ENTITY_KINDS", "PaperIndex", "entity_neighbourhood", "join_through", "result_label"]
 
 ENTITY_KINDS: tuple[str, ...] = ("Method", "Dataset", "Metric", "Task")
-_PAPERS_PER_EDGE = 12
+_PAPERS_PER_EDGE = 8
 _RESULTS_PER_VIEW = 24
 _JOIN_DEGREE = 60
 _SPARSE_ABOVE = 40
@@ -67,7 +67,7 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
                          index: PaperIndex | None = None, results: bool = True) -> tuple[nx.MultiDiGraph, int]:
     """The entities within `hops` shared-paper steps of `center`, joined by SHARES_PAPERS edges.
 
-    Each edge has ``weight`` (papers shared) and ``papers`` (up to 12: id, title, sentence of each end). With
+    Each edge has ``weight`` (papers shared) and ``papers`` (up to 8: id, title, sentence of each end). With
     `results`, the center's own results are added as Result nodes linked to their method, dataset and metric.
     Returns the subgraph and how many entities were left out by `max_nodes`.
     """

@@ -194,9 +194,10 @@ def vis_data(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph, center: str | None = 
         nodes.append(item)
     edges: list[dict[str, Any]] = []
     strength: Counter[str] = Counter()
+    tables: dict[str, Any] = {"papers": [], "sentences": [], "paper_at": {}, "sentence_at": {}}
     for u, v, key, data in sub.edges(keys=True, data=True):
         if key in ("SHARES_PAPERS", "VIA"):
-            edges.append(_joined_edge(graph, u, v, str(key), data, url_of))
+            edges.append(_joined_edge(graph, u, v, str(key), data, url_of, tables))
             weight = _count(data.get("weight"), 1)
             if center in (u, v):
                 strength[v if u == center else u] += weight
@@ -215,28 +216,40 @@ def vis_data(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph, center: str | None = 
         options["nodes"]["font"] = {"size": 16, "face": "system-ui, sans-serif", "strokeWidth": 4,
                                     "strokeColor": "#ffffff"}
         options["nodes"]["scaling"]["label"] = {"enabled": False}
-    return {"nodes": nodes, "edges": edges, "options": options, "types": legend, "center": center,
+        options["edges"]["arrows"] = {"to": {"enabled": False}}
+    return {"nodes": nodes, "edges": edges, "options": options, "types": legend,
+            "papers": tables["papers"], "sentences": tables["sentences"], "center": center,
             "large": large, "leftOut": left_out, "linkNodes": url_of is not None}
 
 
 def _joined_edge(graph: nx.MultiDiGraph, u: str, v: str, key: str, data: dict[str, Any],
-                 url_of: Callable[[str], str | None] | None) -> dict[str, Any]:
-    """An undirected edge of an entity graph: width by papers shared, the papers listed when clicked."""
+                 url_of: Callable[[str], str | None] | None, tables: dict[str, Any]) -> dict[str, Any]:
+    """An undirected edge of an entity graph: width by papers shared, the papers listed when clicked.
+
+    Papers and sentences go once per page into `tables` (``papers``: [title, date, page], ``sentences``);
+    the edge lists [paper index, [sentence indexes]], so a hub's page does not repeat them edge after edge."""
     weight = _count(data.get("weight"), 1)
     if key == "VIA":
         names = [node_label(graph.nodes[n], n) for n in data.get("via") or () if n in graph]
         tip = [f"joined through {weight} removed node{'s' if weight != 1 else ''}", *(_short(n, 80) for n in names[:6])]
         return {"from": u, "to": v, "label": "", "kgEdge": key, "tip": tip, "width": min(1 + weight, 6),
-                "dashes": True, "arrows": {"to": {"enabled": False}}}
+                "dashes": True}
     papers = []
     for item in data.get("papers") or ():
-        entry = dict(item)
-        if url_of is not None and (url := url_of(str(item["id"]))):
-            entry["url"] = url
-        papers.append(entry)
-    tip = [f"{weight} shared paper{'s' if weight != 1 else ''} (click the edge to list them)"]
-    return {"from": u, "to": v, "label": "", "kgEdge": key, "tip": tip, "weight": weight,
-            "width": min(1 + math.log2(weight) * 1.5, 8), "papers": papers, "arrows": {"to": {"enabled": False}}}
+        pid = str(item["id"])
+        if pid not in tables["paper_at"]:
+            tables["paper_at"][pid] = len(tables["papers"])
+            url = url_of(pid) if url_of is not None else None
+            tables["papers"].append([str(item.get("title", pid)), str(item.get("date") or ""), url or ""])
+        said = []
+        for sentence in item.get("sentences") or ():
+            if sentence not in tables["sentence_at"]:
+                tables["sentence_at"][sentence] = len(tables["sentences"])
+                tables["sentences"].append(sentence)
+            said.append(tables["sentence_at"][sentence])
+        papers.append([tables["paper_at"][pid], said])
+    return {"from": u, "to": v, "label": "", "kgEdge": key, "weight": weight,
+            "width": round(min(1 + math.log2(weight) * 1.5, 8), 2), "papers": papers}
 
 
 def _label_the_important(nodes: list[dict[str, Any]], strength: Counter[str], center: str | None) -> None:

@@ -66,7 +66,9 @@
         : (names[e.from] || e.from) + " \u2014" + e.label + "\u2192 " + (names[e.to] || e.to);
       e.head = head;
       if (e.id === undefined) { e.id = "e" + i; }
-      e.title = tooltip([head].concat(e.tip || []));
+      var tip = e.tip || (e.kgEdge === "SHARES_PAPERS" ? [e.weight + " shared paper" + (e.weight === 1 ? "" : "s") +
+        " (click the edge to list them)"] : []);
+      e.title = tooltip([head].concat(tip));
     });
     var nodes = new vis.DataSet(data.nodes);
     var edges = new vis.DataSet(data.edges);
@@ -106,7 +108,10 @@
         (edge.weight > edge.papers.length ? " (first " + edge.papers.length + " listed)" : "");
       panel.appendChild(head);
       var list = document.createElement("ul");
-      edge.papers.forEach(function (p) {
+      edge.papers.forEach(function (ref) {
+        var row = (data.papers || [])[ref[0]] || ["?", "", ""];
+        var p = { title: row[0], date: row[1], url: row[2],
+                  sentences: (ref[1] || []).map(function (i) { return (data.sentences || [])[i]; }) };
         var item = document.createElement("li");
         var title;
         if (p.url && data.linkNodes) {
