@@ -46,7 +46,7 @@ from kg.views.render import vis_data
 from kg.views.sitemap import MAP_ASSETS, MAP_DATA, MAP_TYPES, MapNode, map_script
 from kg.views.standalone import load_graph
 from kg.views.subgraph import find_text, neighbourhood, node_label
-from kg.views.trends import month_of, rising, sparkline
+from kg.views.trends import month_of, month_range, rising, sparkline
 
 __all__ = ["SiteReport", "site", "write_site", "SITE_KIND"]
 
@@ -474,7 +474,7 @@ class _Builder:
     def _rising_html(self) -> str:
         if not self.span:
             return ""
-        ranked = rising(self.months, self.month.values())[:_TOP]
+        ranked = rising(self.months, month_range(*self.span))[:_TOP]
         if not ranked:
             return ""
         rows = [[link(Link(self._name(n), self.paths.get(n), self.types.get(n)), root=""), str(now), str(before)]
