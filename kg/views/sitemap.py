@@ -34,40 +34,58 @@ class MapNode:
         self.id, self.name, self.kind, self.papers, self.href = node, name, kind, papers, href
 
 
-def layout(n: int, edges: Sequence[tuple[int, int, float]], iterations: int = 120, sample: int = 256,
+def layout(n: int, edges: Sequence[tuple[int, int, float]], iterations: int = 80, sample: int = 96,
            seed: int = 7) -> np.ndarray:
-    """(n, 2) positions for `n` nodes joined by weighted `edges` (i, j, weight); deterministic for a seed."""
-    rng = np.random.default_rng(seed)
-    pos = rng.standard_normal((n, 2)).astype(np.float32)
+    """(n, 2) positions for `n` nodes joined by weighted `edges` (i, j, weight); deterministic for a seed.
+
+    Fruchterman-Reingold with the repulsion of each step estimated from a fresh random sample of nodes
+    (O(n * sample) a step), attraction summed with `np.bincount`, and a weak pull to the middle that keeps
+    unconnected islands in view. 20,000 nodes take a few seconds."""
     if n <= 1:
         return np.zeros((n, 2), dtype=np.float32)
-    src = np.array([e[0] for e in edges], dtype=np.intp)
-    dst = np.array([e[1] for e in edges], dtype=np.intp)
-    weight = np.array([1.0 + math.log(max(e[2], 1.0)) for e in edges], dtype=np.float32)
-    k = np.float32(1.0 / math.sqrt(n))
-    pos *= np.float32(0.5)
+    rng = np.random.default_rng(seed)
+    pos = (rng.standard_normal((n, 2)) * 0.5).astype(np.float32)
+    src = np.fromiter((e[0] for e in edges), dtype=np.intp, count=len(edges))
+    dst = np.fromiter((e[1] for e in edges), dtype=np.intp, count=len(edges))
+    degree = np.bincount(np.concatenate([src, dst]), minlength=n).astype(np.float32) + 1
+    weight = np.fromiter((1.0 + math.log(max(e[2], 1.0)) for e in edges), dtype=np.float32, count=len(edges))
+    weight /= np.sqrt(degree[src] * degree[dst])  # hubs pull as hard as anyone, not harder
+    k2 = np.float32(1.0 / n)
+    k = np.float32(math.sqrt(1.0 / n))
+    size = min(sample, n)
+    scale = np.float32(n / size)
     step = 0.1
     cool = step / (iterations + 1)
-    size = min(sample, n)
+    chunk = max(1, 4_000_000 // size)
     for _ in range(iterations):
-        picks = rng.choice(n, size=size, replace=False)
-        disp = np.zeros_like(pos)
-        for lo in range(0, n, 8192):
-            chunk = pos[lo:lo + 8192]
-            delta = chunk[:, None, :] - pos[picks][None, :, :]
-            dist2 = np.maximum((delta * delta).sum(axis=2), np.float32(1e-6))
-            disp[lo:lo + 8192] = (delta * (k * k / dist2)[:, :, None]).sum(axis=1) * np.float32(n / size)
+        picks = pos[rng.choice(n, size=size, replace=False)]
+        disp = np.empty_like(pos)
+        for lo in range(0, n, chunk):
+            part = pos[lo:lo + chunk]
+            dx = part[:, 0:1] - picks[None, :, 0]
+            dy = part[:, 1:2] - picks[None, :, 1]
+            inv = dx * dx
+            inv += dy * dy
+            np.maximum(inv, np.float32(1e-6), out=inv)
+            np.divide(k2, inv, out=inv)
+            disp[lo:lo + chunk, 0] = (dx * inv).sum(axis=1)
+            disp[lo:lo + chunk, 1] = (dy * inv).sum(axis=1)
+        disp *= scale
         if len(src):
             delta = pos[src] - pos[dst]
-            dist = np.sqrt((delta * delta).sum(axis=1))
-            pull = delta * (dist / k * weight)[:, None]
-            np.subtract.at(disp, src, pull)
-            np.add.at(disp, dst, pull)
-        disp -= pos * np.float32(0.05 * n * k)  # a little gravity keeps separate islands in sight
+            pull = delta * (np.sqrt((delta * delta).sum(axis=1)) / k * weight)[:, None]
+            for axis in (0, 1):
+                disp[:, axis] -= np.bincount(src, pull[:, axis], minlength=n).astype(np.float32)
+                disp[:, axis] += np.bincount(dst, pull[:, axis], minlength=n).astype(np.float32)
+        disp -= pos * np.float32(0.3)
         length = np.maximum(np.sqrt((disp * disp).sum(axis=1)), np.float32(1e-6))
         pos += disp * (np.minimum(length, step) / length)[:, None]
         step -= cool
-    pos -= pos.mean(axis=0)
+    pos -= np.median(pos, axis=0)
+    radius = np.sqrt((pos * pos).sum(axis=1))
+    limit = float(np.quantile(radius, 0.99)) or 1.0
+    far = radius > limit  # a few stray nodes would otherwise shrink everyone else into a dot
+    pos[far] *= (limit / radius[far])[:, None]
     return pos
 
 
@@ -80,7 +98,7 @@ def map_script(nodes: list[MapNode], links: Counter[tuple[int, int]]) -> str:
     kinds = {kind: i for i, kind in enumerate(MAP_TYPES)}
     items = []
     for node, (x, y) in zip(nodes, pos.tolist(), strict=True):
-        size = round(2.0 + 2.2 * math.log2(max(node.papers, 1)), 1)
+        size = round(1.5 + 1.3 * math.log2(max(node.papers, 1)), 1)
         items.append([node.name, round(x * scale, 1), round(y * scale, 1), size, kinds.get(node.kind, 0),
                       node.href or ""])
     flat = [i for a, b, _ in edges for i in (a, b)]

@@ -58,7 +58,7 @@ _COOCCUR = 15
 _PAPERS_PER_ENTITY = 500
 _WRITERS = 8
 _MAP_MIN_PAPERS = 2
-_MAP_LINKS = 5
+_MAP_LINKS = 3
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,15 @@
     });
     for (var e = 0; e + 1 < data.edges.length; e += 2) {
       var a = String(data.edges[e]), b = String(data.edges[e + 1]);
-      if (a !== b && !graph.hasEdge(a, b)) { graph.addEdge(a, b, { size: 0.5, color: "#d5dbe3" }); }
+      if (a !== b && !graph.hasEdge(a, b)) { graph.addEdge(a, b, { size: 0.4, color: "#e3e8ee" }); }
     }
     var renderer;
     try {
-      renderer = new Sigma(graph, container, {
-        labelRenderedSizeThreshold: 9, labelDensity: 0.6, labelGridCellSize: 120, hideEdgesOnMove: true,
-        zIndex: false, defaultEdgeColor: "#d5dbe3"
-      });
+      renderer = new Sigma(graph, container, { settings: {
+        labelRenderedSizeThreshold: 7, labelDensity: 0.7, labelGridCellSize: 110, hideEdgesOnMove: true,
+        itemSizesReference: "screen",
+        gestureTarget: "graph"
+      } });
     } catch (err) {
       state.error = String(err);
       container.textContent = "The map needs WebGL, which this browser does not offer.";
