@@ -59,6 +59,7 @@ _PAPERS_PER_ENTITY = 500
 _WRITERS = 8
 _MAP_MIN_PAPERS = 2
 _MAP_LINKS = 3
+_MERGE_ABOVE = 20_000
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,19 @@ class SiteReport:
         return sum(self.pages.values()) + 1
 
 
-def site(graph_dir: Path | nx.MultiDiGraph, out: Path) -> SiteReport:
-    """Write the site of the graph built in `graph_dir` (or of a graph object) to the folder `out`."""
-    graph = graph_dir if isinstance(graph_dir, nx.MultiDiGraph) else load_graph(Path(graph_dir))
+def site(graph_dir: Path | nx.MultiDiGraph, out: Path, *, merge_single: bool | None = None) -> SiteReport:
+    """Write the site of the graph built in `graph_dir` (or of a graph object) to the folder `out`.
+
+    `merge_single`: put entities named by one paper (and in no result) on list pages instead of a page each;
+    None (the default) does so when the graph holds more than 20,000 entities."""
     if not isinstance(graph_dir, nx.MultiDiGraph) and Path(out).resolve() == Path(graph_dir).resolve():
         raise OutputError(f"{out}: is the graph folder itself; choose another folder for the site")
-    return write_site(graph, Path(out))
+    graph = graph_dir if isinstance(graph_dir, nx.MultiDiGraph) else load_graph(Path(graph_dir))
+    return write_site(graph, Path(out), merge_single=merge_single)
 
 
-def write_site(graph: nx.MultiDiGraph, out: Path) -> SiteReport:
-    """Write the site of `graph` to `out`, replacing a previous site there atomically.
+def write_site(graph: nx.MultiDiGraph, out: Path, *, merge_single: bool | None = None) -> SiteReport:
+    """Write the site of `graph` to `out`, replacing a previous site there atomically (see `site`).
 
     Refuses to replace a folder that is not a kg site (a build output, or anyone's files).
     """
@@ -101,7 +105,7 @@ def write_site(graph: nx.MultiDiGraph, out: Path) -> SiteReport:
     counts: Counter[str] = Counter()
     with atomic_directory(out) as tmp, ThreadPoolExecutor(_WRITERS) as writers:
         _write_assets(tmp)
-        builder = _Builder(graph)
+        builder = _Builder(graph, merge_single)
         pending = []
         for rel, html, kind in builder.pages():
             path = tmp / rel
@@ -153,11 +157,18 @@ def _plural(kind: str) -> str:
 class _Builder:
     """Indexes the graph once (papers per entity, dates, results), then renders page after page."""
 
-    def __init__(self, graph: nx.MultiDiGraph) -> None:
+    def __init__(self, graph: nx.MultiDiGraph, merge_single: bool | None = None) -> None:
         self.graph = graph
-        self.paths = page_paths(graph)
         self.cache: dict[Any, dict[str, Any]] = {}
         self.types = {str(n): str(d.get("type", "?")) for n, d in graph.nodes(data=True)}
+        self.boards = Leaderboards(graph)
+        entities = [n for n, t in self.types.items() if t in ENTITY_TYPES]
+        if merge_single is None:
+            merge_single = len(entities) > _MERGE_ABOVE
+        in_results = {e for r in self.boards.rows.values() for e in (r.method, r.dataset, r.metric) if e}
+        self.merged = frozenset(n for n in entities if merge_single and n not in in_results
+                                and graph.nodes[n].get("paper_count", 0) <= 1)
+        self.paths = page_paths(graph, self.merged)
         self.entity_papers: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
         self.paper_entities: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
         self.results_of: dict[str, list[str]] = defaultdict(list)
@@ -169,7 +180,6 @@ class _Builder:
             elif tu == "Paper" and tv == "Result":
                 self.results_of[u].append(v)
         self.pindex = PaperIndex(graph)
-        self.boards = Leaderboards(graph)
         self.month = {n: m for n, t in self.types.items() if t == "Paper"
                       if (m := month_of(graph.nodes[n].get("date")))}
         self.day = {n: str(graph.nodes[n]["date"])[:10] for n in self.month}
@@ -203,12 +213,18 @@ class _Builder:
 
     def pages(self) -> Iterator[tuple[str, str, str]]:
         """Yield (path, html, type) for every entity, paper and browse page."""
+        lists: dict[str, list[str]] = defaultdict(list)
         for node in sorted(self.paths):
             kind = self.types.get(node)
             if kind == "Result":
                 continue
+            if node in self.merged:
+                lists[self.paths[node].split("#")[0]].append(node)
+                continue
             html = self._paper(node) if kind == "Paper" else self._entity(node)
             yield self.paths[node], html, str(kind)
+        for path, nodes in sorted(lists.items()):
+            yield path, self._list_page(path, nodes), "List"
         for kind in pages.BROWSE_TYPES:
             yield f"{BROWSE_DIR}/{kind.lower()}.html", self._browse(kind), "Browse"
 
@@ -347,6 +363,38 @@ class _Builder:
             columns.append(f"<section>{table}</section>")
         title = "Datasets and methods used for this task" if kind == "Task" else "Named together with"
         return f'<h2 id="together">{title}</h2>\n<div class="kg-cols">{"".join(columns)}</div>' if columns else ""
+
+    def _list_page(self, path: str, nodes: list[str]) -> str:
+        """One page of entities named by a single paper: each with its aliases, the paper, the sentence that
+        names it, and what that paper names beside it."""
+        kind = self.types[nodes[0]]
+        nodes = sorted(nodes, key=lambda n: (self._name(n).casefold(), n))
+        entries = []
+        for node in nodes:
+            data = self.graph.nodes[node]
+            name = node_label(data, node)
+            aliases = [str(a) for a in data.get("aliases") or () if str(a) != name]
+            rows = []
+            for paper, relation, edge in self.entity_papers.get(node, ()):
+                evidence = [e for e in edge.get("evidence") or () if isinstance(e, dict)]
+                sentence = evidence[0].get("sentence", "") if evidence else ""
+                others = sorted((e for e in self.pindex.entities.get(paper, {}) if e != node),
+                                key=lambda e: (self.types.get(e, ""), self._name(e).casefold()))
+                rows.append(f"<p>{self._link(paper)} <span class=\"kg-type\">{esc(relation)}</span> "
+                            f"{esc(self.graph.nodes[paper].get('date') or '')}<br>"
+                            f'<span class="kg-evidence">{esc(sentence)}</span></p>'
+                            + (f'<p class="kg-meta">named with: {", ".join(self._link(e) for e in others[:12])}'
+                               f'{" &hellip;" if len(others) > 12 else ""}</p>' if others else ""))
+            anchor = self.paths[node].split("#", 1)[1]
+            meta = f'<p class="kg-meta">aliases: {esc(", ".join(aliases))}</p>' if aliases else ""
+            entries.append(f'<section class="kg-entry" id={attr(anchor)}><h2>{esc(name)} '
+                           f'<span class="kg-type">{esc(kind)}</span></h2>{meta}{"".join(rows)}</section>')
+        bucket = path.rsplit("-", 1)[1].removesuffix(".html")
+        body = (f"<h1>{esc(_plural(kind).capitalize())} named by one paper: {esc(bucket.upper())} "
+                f'<span class="kg-meta">({len(nodes):,})</span></h1>\n<p class="kg-meta">Each with the paper and '
+                "the sentence that names it. Entities named by more papers have a page of their own.</p>\n"
+                + "\n".join(entries))
+        return pages.page(f"{_plural(kind).capitalize()} named by one paper ({bucket}) - kg", body)
 
     # --- paper pages --------------------------------------------------------------------------------------
 
