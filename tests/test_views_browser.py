@@ -269,7 +269,7 @@ def test_trend_chart_renders(browser: Browser, tmp_path: Path) -> None:
 
 _MAP_POINT = """(i) => {
     const m = window.kgMap, s = m.sigma;
-    const p = s.graphToViewport(s.getNodeDisplayData(String(i)));
+    const p = s.graphToViewport(s.getGraph().getNodeAttributes(String(i)));
     const box = document.getElementById('kg-map').getBoundingClientRect();
     return {x: p.x + box.left, y: p.y + box.top, url: m.urls[i]};
 }"""

@@ -40,7 +40,7 @@
     state.nodeCount = graph.order;
     state.urls = urls;
     renderer.on("clickNode", function (event) {
-      var url = urls[Number(event.node)];
+      var url = state.urls[Number(event.node)];
       if (url) { window.location.href = root + url; }
     });
     renderer.on("enterNode", function () { container.style.cursor = "pointer"; });
