@@ -111,8 +111,13 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
         for pair, papers in pairs.items():
             for end in pair:
                 around[end].append((len(papers), pair))
-        for links in around.values():
-            strongest.update(pair for _, pair in sorted(links, key=lambda x: (-x[0], x[1]))[:_LINKS_PER_NODE])
+        for node, links in around.items():
+            ranked_links = sorted(links, key=lambda x: (-x[0], x[1]))
+            strongest.update(pair for _, pair in ranked_links[:_LINKS_PER_NODE])
+            inward = [pair for _, pair in ranked_links
+                      if distance[pair[0] if pair[1] == node else pair[1]] < distance[node]]
+            if inward:  # every node keeps its strongest link towards the center, so the view stays connected
+                strongest.add(inward[0])
     for (a, b), papers in pairs.items():
         if strongest and center not in (a, b) and (a, b) not in strongest:
             continue
