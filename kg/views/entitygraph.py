@@ -24,6 +24,7 @@ _PAPERS_PER_EDGE = 8
 _RESULTS_PER_VIEW = 24
 _JOIN_DEGREE = 60
 _SPARSE_ABOVE = 40
+_SCAN = 300
 _LINKS_PER_NODE = 3
 
 
@@ -67,7 +68,8 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
                          index: PaperIndex | None = None, results: bool = True) -> tuple[nx.MultiDiGraph, int]:
     """The entities within `hops` shared-paper steps of `center`, joined by SHARES_PAPERS edges.
 
-    Each edge has ``weight`` (papers shared) and ``papers`` (up to 8: id, title, sentence of each end). With
+    Each edge has ``weight`` (papers shared; between two nodes other than the center, counted over the first
+    300 papers of each) and ``papers`` (up to 8: id, title, sentence of each end). With
     `results`, the center's own results are added as Result nodes linked to their method, dataset and metric.
     Returns the subgraph and how many entities were left out by `max_nodes`.
     """
@@ -99,12 +101,16 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
     kept = set(keep)
     sub = nx.MultiDiGraph()
     sub.add_nodes_from((n, graph.nodes[n]) for n in keep)
-    pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    found_in: dict[tuple[str, str], set[str]] = defaultdict(set)
     for node in keep:
-        for paper in index.papers.get(node, ()):
+        # The center's links are counted over all its papers; the others' over their first few hundred, so a
+        # page next to a hub named by thousands of papers still takes milliseconds.
+        papers = index.papers.get(node, ())
+        for paper in papers if node == center else papers[:_SCAN]:
             for other in index.entities[paper]:
-                if other in kept and node < other:
-                    pairs[(node, other)].append(paper)
+                if other in kept and other != node:
+                    found_in[(node, other) if node < other else (other, node)].add(paper)
+    pairs = {pair: sorted(papers) for pair, papers in found_in.items()}
     strongest: set[tuple[str, str]] = set()
     if len(keep) > _SPARSE_ABOVE:  # a hairball otherwise: keep each node's strongest few links to non-centers
         around: dict[str, list[tuple[int, tuple[str, str]]]] = defaultdict(list)
