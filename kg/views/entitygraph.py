@@ -21,7 +21,7 @@ __all__ = ["ENTITY_KINDS", "PaperIndex", "entity_neighbourhood", "join_through",
 
 ENTITY_KINDS: tuple[str, ...] = ("Method", "Dataset", "Metric", "Task")
 _PAPERS_PER_EDGE = 8
-_RESULTS_PER_VIEW = 24
+_RESULTS_PER_VIEW = 12
 _JOIN_DEGREE = 60
 _SPARSE_ABOVE = 40
 _SCAN = 300

@@ -213,6 +213,7 @@ def vis_data(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph, center: str | None = 
     legend = [{"type": t, "count": types[t], **TYPE_STYLE.get(t, _OTHER_STYLE)} for t in order]
     options = _options(large)
     if strength or any(e.get("kgEdge") for e in edges):  # an entity graph: fewer, larger, legible labels
+        edges = [e if e.get("kgEdge") else {**e, "label": "", "relation": e["label"]} for e in edges]
         options["nodes"]["font"] = {"size": 16, "face": "system-ui, sans-serif", "strokeWidth": 4,
                                     "strokeColor": "#ffffff"}
         options["nodes"]["scaling"]["label"] = {"enabled": False}

@@ -63,7 +63,7 @@
     });
     data.edges.forEach(function (e, i) {
       var head = e.kgEdge ? (names[e.from] || e.from) + " \u2014 " + (names[e.to] || e.to)
-        : (names[e.from] || e.from) + " \u2014" + e.label + "\u2192 " + (names[e.to] || e.to);
+        : (names[e.from] || e.from) + " \u2014" + (e.label || e.relation || "") + "\u2192 " + (names[e.to] || e.to);
       e.head = head;
       if (e.id === undefined) { e.id = "e" + i; }
       var tip = e.tip || (e.kgEdge === "SHARES_PAPERS" ? [e.weight + " shared paper" + (e.weight === 1 ? "" : "s") +
