@@ -20,10 +20,10 @@ from kg.errors import GraphError
 __all__ = ["ENTITY_KINDS", "PaperIndex", "entity_neighbourhood", "join_through", "result_label"]
 
 ENTITY_KINDS: tuple[str, ...] = ("Method", "Dataset", "Metric", "Task")
-_PAPERS_PER_EDGE = 8
+_PAPERS_PER_EDGE = 5
 _RESULTS_PER_VIEW = 12
 _JOIN_DEGREE = 60
-_SPARSE_ABOVE = 40
+_SPARSE_ABOVE = 15
 _SCAN = 300
 _LINKS_PER_NODE = 3
 
@@ -69,7 +69,7 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
     """The entities within `hops` shared-paper steps of `center`, joined by SHARES_PAPERS edges.
 
     Each edge has ``weight`` (papers shared; between two nodes other than the center, counted over the first
-    300 papers of each) and ``papers`` (up to 8: id, title, sentence of each end). With
+    300 papers of each) and ``papers`` (up to 5: id, title, sentence of each end). With
     `results`, the center's own results are added as Result nodes linked to their method, dataset and metric.
     Returns the subgraph and how many entities were left out by `max_nodes`.
     """

@@ -34,7 +34,8 @@ _HIGHER_WORDS = re.compile(r"\b(accuracy|acc|f1|bleu|rouge|precision|recall|auc|
 
 @lru_cache(maxsize=1)
 def _directions() -> dict[str, str]:
-    text = resources.files("kg.extract").joinpath("lexicon", DIRECTION_FILE).read_text(encoding="utf-8")
+    # Through "kg", not "kg.extract": importing the extractor (spaCy) to read one table would take seconds.
+    text = resources.files("kg").joinpath("extract", "lexicon", DIRECTION_FILE).read_text(encoding="utf-8")
     table: dict[str, str] = {}
     for line in text.splitlines():
         if line.strip():
