@@ -285,8 +285,9 @@ def test_map_draws_its_nodes_and_a_click_opens_a_page(browser: Browser, tmp_path
     tab.page.locator("#kg-map").scroll_into_view_if_needed()
     # Pixels were drawn: the WebGL canvas is not blank.
     drawn = tab.page.evaluate("""() => {
-        const c = document.querySelector('#kg-map canvas.sigma-nodes');
+        const s = window.kgMap.sigma, c = s.getStageCanvas();
         const gl = c.getContext('webgl2') || c.getContext('webgl');
+        s.refresh();
         const px = new Uint8Array(c.width * c.height * 4);
         gl.readPixels(0, 0, c.width, c.height, gl.RGBA, gl.UNSIGNED_BYTE, px);
         let n = 0; for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) n++; } return n; }""")
