@@ -170,3 +170,12 @@ def test_ids_are_stable_and_independent_of_order_and_location(tmp_path: Path, fi
     assert {p.id for p in again.papers} == set(first.values())
     assert first["Were RNNs All We Needed?"] == "title-" + __import__("hashlib").sha256(
         b"were rnns all we needed").hexdigest()[:16]
+
+
+def test_a_paper_without_a_date_gets_the_month_of_its_arxiv_id(tmp_path: Path) -> None:
+    records = [{k: v for k, v in ARXIV_RECORD.items() if k not in ("update_date", "versions")},
+               {"id": "hep-th/9901001", "title": "Old style", "abstract": ABSTRACT},
+               {"title": "No id", "abstract": ABSTRACT}]
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert [p.date for p in papers_of(list(read_entries([path])))] == ["2024-11", "1999-01", None]

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from view_graphs import XSS_IMG, XSS_NAME, XSS_SCRIPT, corpus_site, small_graph, xss_graph
+from view_graphs import XSS_IMG, XSS_NAME, XSS_SCRIPT, board_graph, corpus_site, small_graph, xss_graph
 
 from kg.cli import main
 from kg.errors import OutputError
@@ -67,7 +67,8 @@ def test_site_layout_and_manifest(xss_site: Path) -> None:
     assert manifest["kind"] == "kg-site" and manifest["pages"]["Paper"] == 5
     assets = {p.name for p in (xss_site / "assets").iterdir()}
     assert {"vis-network.min.js", "vis-network.css", "kg-graph.js", "kg.css", "kg-search.js",
-            "search-index.js"} <= assets
+            "search-index.js", "kg-browse.js", "kg-map.js", "map-data.js", "sigma.min.js", "graphology.umd.min.js",
+            "sigma-LICENSE.txt", "graphology-LICENSE.txt"} <= assets
 
 
 def test_every_link_resolves_inside_the_site_and_nothing_is_remote(xss_site: Path) -> None:
@@ -114,10 +115,131 @@ def test_entity_page_lists_papers_cooccurring_entities_and_results(tmp_path: Pat
     page = (tmp_path / "s" / "dataset" / "imagenet.html").read_text()
     assert "Scaling vision Transformers" in page and "EVALUATES_ON" in page
     assert '<a href="../method/transformer.html">Transformer</a>' in page  # named together with
-    assert "81.2%" in page and 'id="results"' in page
+    assert "81.2%" in page and 'id="leaderboard"' in page
     assert "ILSVRC2012" in page
     index = (tmp_path / "s" / "index.html").read_text()
     assert "Most used methods" in index and 'href="method/transformer.html"' in index
+    assert index.index('id="kg-search"') < index.index("Most used methods") < index.index("<h2>Nodes</h2>")
+
+
+class _Boards(HTMLParser):
+    """The leaderboard rows of a page: (board heading text, result id, rank, cell texts)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[str, str, str, list[str]]] = []
+        self.heading = ""
+        self._in: str | None = None
+        self._cells: list[str] = []
+        self._row: tuple[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "h3":
+            self._in, self.heading = "h3", ""
+        elif tag == "tr" and a.get("data-result"):
+            self._row, self._cells = (str(a["data-result"]), str(a.get("data-rank") or "")), []
+        elif tag == "td" and self._row:
+            self._cells.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h3":
+            self._in = None
+        elif tag == "tr" and self._row:
+            self.rows.append((self.heading.strip(), self._row[0], self._row[1], [c.strip() for c in self._cells]))
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "h3":
+            self.heading += data
+        elif self._row and self._cells:
+            self._cells[-1] += data
+
+
+def _boards(page: Path) -> list[tuple[str, str, str, list[str]]]:
+    parser = _Boards()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.rows
+
+
+def test_dataset_leaderboard_ranks_by_direction_and_marks_the_papers_own_method(tmp_path: Path) -> None:
+    write_site(board_graph(), tmp_path / "s")
+    rows = _boards(tmp_path / "s" / "dataset" / "imagenet.html")
+    accuracy = [(rank, cells[1], cells[2]) for head, _, rank, cells in rows if head.startswith("top-1 accuracy")]
+    assert accuracy == [
+        ("1", "NetB proposed here", "84.5%"), ("2", "NetC proposed here", "82.0%"),
+        ("3", "Mixture-of-Transformers proposed here", "81.2%"), ("4", "NetA baseline", "80.3%"),
+        ("5", "NetA proposed here", "80.1%"), ("6", "ResNet baseline", "76.0%"), ("", "NetC proposed here", "+2.0%")]
+    error = [(rank, cells[1], cells[2]) for head, _, rank, cells in rows if head.startswith("top-1 error")]
+    assert error == [("1", "NetB baseline", "15.5%"), ("2", "NetA baseline", "19.7%")]
+    assert "lower is better" in next(h for h, *_ in rows if h.startswith("top-1 error"))
+    method = _boards(tmp_path / "s" / "method" / "neta.html")
+    assert sorted(cells[2] for *_, cells in method) == ["19.7%", "80.1%", "80.3%"]
+    assert {h for h, *_ in method} >= {"top-1 accuracy on ImageNet (higher is better; 2 results)"}
+    task = _boards(tmp_path / "s" / "task" / "image-classification.html")
+    assert {cells[2] for *_, cells in task} == {"80.1%", "76.0%", "84.5%", "80.3%", "82.0%", "+2.0%"}
+    page = (tmp_path / "s" / "task" / "image-classification.html").read_text()
+    assert "Datasets and methods used for this task" in page and 'href="../dataset/imagenet.html"' in page
+
+
+def test_entity_pages_chart_papers_per_month_and_the_index_lists_rising(tmp_path: Path) -> None:
+    write_site(board_graph(), tmp_path / "s")
+    page = (tmp_path / "s" / "method" / "neta.html").read_text()
+    chart = re.search(r'<svg class="kg-trend".*?</svg>', page, re.S)
+    assert chart is not None
+    counts = dict(re.findall(r'data-month="(\d{4}-\d{2})" data-count="(\d+)"', chart.group(0)))
+    assert counts["2025-01"] == "1" and counts["2025-02"] == "1" and counts["2025-03"] == "1"
+    assert counts["2024-12"] == "0"  # the axis runs over every month of the site (2024-11 .. 2025-03)
+    assert "first paper" in page and "2025-01-10" in page and "2025-03-20" in page
+    index = (tmp_path / "s" / "index.html").read_text()
+    rising = index[index.index("<h2>Rising</h2>"):]
+    assert rising.index('href="method/neta.html"') < rising.index('href="dataset/imagenet.html"')
+    assert "<h2>Leaderboards</h2>" in index and 'href="dataset/imagenet.html#leaderboard"' in index
+
+
+def test_browse_pages_list_every_entity_and_paper(tmp_path: Path) -> None:
+    graph = board_graph()
+    write_site(graph, tmp_path / "s")
+    paths = page_paths(graph)
+    for kind in ("Method", "Dataset", "Metric", "Task", "Paper"):
+        page = tmp_path / "s" / "browse" / f"{kind.lower()}.html"
+        refs = {(page.parent / r).resolve() for r in _refs(page).refs}
+        for node, data in graph.nodes(data=True):
+            if data.get("type") == kind:
+                assert (tmp_path / "s" / paths[node]).resolve() in refs, (kind, node)
+    method = (tmp_path / "s" / "browse" / "method.html").read_text()
+    assert 'data-key="2025-01-10"' in method and 'id="kg-filter"' in method
+
+
+def test_every_page_is_reachable_within_two_clicks_of_the_index(tmp_path: Path) -> None:
+    write_site(board_graph(), tmp_path / "s")
+    _assert_two_clicks(tmp_path / "s")
+
+
+def _assert_two_clicks(root: Path) -> None:
+    def targets(page: Path) -> set[Path]:
+        return {(page.parent / r.split("#")[0]).resolve() for r in _refs(page).refs
+                if r.endswith(".html") or ".html#" in r}
+
+    first = targets(root / "index.html")
+    reached = set(first)
+    for page in first:
+        reached |= targets(page)
+    pages = {p.resolve() for p in root.rglob("*.html")} - {(root / "index.html").resolve()}
+    assert pages - reached == set()
+
+
+def test_search_lists_each_entity_once() -> None:
+    from kg.views.website import _Builder
+
+    graph = small_graph()
+    graph.add_node("dataset:imagenet-0a1b2c", type="Dataset", name="ImageNet", aliases=["Imagenet"], paper_count=1)
+    text = _Builder(graph).search_index()
+    entries = json.loads(text.removeprefix("window.KG_INDEX = ").rstrip(";\n"))["entries"]
+    names = [(e[0], e[1]) for e in entries]
+    assert len(names) == len(set(names))
+    imagenet = [e for e in entries if e[0] == "ImageNet"]
+    assert len(imagenet) == 1 and imagenet[0][2] == "dataset/imagenet.html" and "imagenet" in imagenet[0][3]
 
 
 def test_site_replaces_a_site_but_never_other_folders(tmp_path: Path) -> None:
@@ -159,8 +281,48 @@ def test_corpus_site(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 
     graph_dir, out, seconds = corpus_site(corpus_dir, tmp_path_factory)
     graph = load_graph(graph_dir)
-    expected = sum(1 for _, d in graph.nodes(data=True) if d.get("type") != "Result") + 1
+    expected = sum(1 for _, d in graph.nodes(data=True) if d.get("type") != "Result") + 1 + 5  # + browse pages
     pages = sorted(out.rglob("*.html"))
     assert len(pages) == expected
     print(f"\ncorpus site: {len(pages)} pages in {seconds:.1f}s")
     _check_links(out, [out / "index.html", *pages[:: max(1, len(pages) // 150)]])
+    _assert_two_clicks(out)
+
+
+@pytest.mark.corpus
+def test_corpus_every_result_on_a_dataset_is_a_leaderboard_row(corpus_dir: Path,
+                                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    from kg.views.standalone import load_graph
+
+    graph_dir, out, _ = corpus_site(corpus_dir, tmp_path_factory)
+    graph = load_graph(graph_dir)
+    paths = page_paths(graph)
+    on_dataset = [(r, d) for r, d, k in graph.edges(keys=True) if k == "ON_DATASET"]
+    assert len(on_dataset) > 50
+    rows_of: dict[str, dict[str, list[str]]] = {}
+    for result, dataset in on_dataset:
+        if dataset not in rows_of:
+            rows_of[dataset] = {rid: cells for _, rid, _, cells in _boards(out / paths[dataset])}
+        cells = rows_of[dataset].get(result)
+        assert cells is not None, f"{result} missing from {paths[dataset]}"
+        ends = {str(k): t for _, t, k in graph.out_edges(result, keys=True)}
+        method = graph.nodes[ends["OF_METHOD"]]["name"]
+        assert cells[1].startswith(method) and cells[2] == graph.nodes[result]["value"]
+    heads = [h for rows in rows_of.values() for h in rows]
+    assert heads
+
+
+def test_a_large_site_puts_single_paper_entities_on_list_pages(tmp_path: Path) -> None:
+    graph = board_graph()
+    report = write_site(graph, tmp_path / "s", merge_single=True)
+    assert report.pages["List"] > 0
+    paths = page_paths(graph, frozenset({"method:convolutional-network", "method:resnet"}))
+    assert paths["method:convolutional-network"] == "method/_one-paper-c.html#convolutional-network"
+    page = (tmp_path / "s" / "method" / "_one-paper-c.html").read_text()
+    assert 'id="convolutional-network"' in page and "Image classification benchmarks" in page
+    assert not (tmp_path / "s" / "method" / "convolutional-network.html").exists()
+    assert (tmp_path / "s" / "method" / "resnet.html").is_file()  # in a result: keeps its page
+    assert 'href="../method/_one-paper-c.html#convolutional-network"' in (
+        tmp_path / "s" / "browse" / "method.html").read_text()
+    _check_links(tmp_path / "s", sorted((tmp_path / "s").rglob("*.html")))
+    _assert_two_clicks(tmp_path / "s")

@@ -184,7 +184,9 @@ def test_view_links_nodes_to_a_site(graph_dir: Path, tmp_path: Path) -> None:
     view(graph_dir, "Transformer", out, site_url="site")
     data = json.loads(DATA_BLOCK.search(out.read_text()).group(1))
     assert data["root"] == "site/" and data["linkNodes"] is True
-    assert {n["url"] for n in data["nodes"]} >= {"method/transformer.html", "paper/arxiv-2411-04996.html"}
+    assert {n["url"] for n in data["nodes"]} >= {"method/transformer.html", "dataset/imagenet.html"}
+    shared = [e for e in data["edges"] if e.get("kgEdge") == "SHARES_PAPERS"]
+    assert shared and all(data["papers"][ref[0]][2].startswith("paper/") for e in shared for ref in e["papers"])
 
 
 def test_cli_view_and_its_errors(graph_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -201,3 +203,72 @@ def test_cli_view_and_its_errors(graph_dir: Path, tmp_path: Path, capsys: pytest
     assert not (tmp_path / "w.html").exists()
     assert main(["view", "x", "--graph", str(tmp_path / "nothing"), "-o", str(out)]) == 1
     assert "no graph here" in capsys.readouterr().err
+
+
+def test_an_entity_view_is_the_entity_graph_with_papers_behind_each_edge() -> None:
+    from kg.views.standalone import choose_view
+
+    graph = small_graph()
+    sub, left = choose_view(graph, "method:transformer")
+    kinds = {graph.nodes[n]["type"] for n in sub}
+    assert "Paper" not in kinds and {"Method", "Dataset", "Metric"} <= kinds and left == 0
+    edge = sub.get_edge_data("dataset:imagenet", "method:transformer") or sub.get_edge_data(
+        "method:transformer", "dataset:imagenet")
+    shared = edge["SHARES_PAPERS"]
+    assert shared["weight"] == 3 and {p["id"] for p in shared["papers"]} == {
+        "arxiv-2411.04996", "title-00000000000000a2", "title-00000000000000a3"}
+    assert any("ILSVRC2012" in s for p in shared["papers"] for s in p["sentences"])
+    mot, _ = choose_view(graph, "method:mixture-of-transformer")
+    data = vis_data(graph, mot, "method:mixture-of-transformer")
+    result = next(n for n in data["nodes"] if n["kgType"] == "Result")
+    assert ("result:arxiv-2411.04996:0", "dataset:imagenet") in {(e["from"], e["to"]) for e in data["edges"]}
+    assert result["label"] == "top-1 accuracy 81.2% on ImageNet"
+
+
+def test_type_filters_keep_the_view_connected() -> None:
+    import networkx as nx
+
+    from kg.views.standalone import choose_view
+
+    graph = small_graph()
+    sub, _ = choose_view(graph, "dataset:imagenet", hops=2, types=["Method", "Dataset"])
+    assert {graph.nodes[n]["type"] for n in sub} == {"Method", "Dataset"}
+    assert sub.number_of_nodes() == 4 and nx.is_weakly_connected(sub)
+    papers, _ = choose_view(graph, "title-00000000000000a2", hops=2, types=["Paper"])
+    assert set(papers) == {"title-00000000000000a2", "arxiv-2411.04996", "title-00000000000000a3"}
+    assert nx.is_weakly_connected(papers) and {k for *_, k in papers.edges(keys=True)} == {"VIA"}
+    full, _ = choose_view(graph, "title-00000000000000a2", hops=1)  # a paper's view keeps its layout
+    assert {graph.nodes[n]["type"] for n in full} == {"Paper", "Method", "Dataset", "Metric"}
+
+
+def test_only_the_important_nodes_carry_a_drawn_label() -> None:
+    from kg.views.render import LABELLED
+    from kg.views.standalone import choose_view
+
+    graph = xss_graph()
+    for i in range(30):
+        graph.add_node(f"method:m{i}", type="Method", name=f"m{i}", aliases=[], paper_count=1)
+        graph.add_edge("arxiv-2411.04996", f"method:m{i}", key="USES", type="USES", evidence=[])
+    sub, _ = choose_view(graph, "method:transformer", max_nodes=100)
+    data = vis_data(graph, sub, "method:transformer")
+    shown = [n for n in data["nodes"] if not n.get("hideLabel")]
+    assert len(shown) == LABELLED + 1 and any(n["id"] == "method:transformer" for n in shown)
+    assert "dataset:imagenet" in {n["id"] for n in shown}  # shares three papers with the center
+
+
+@pytest.mark.corpus
+def test_corpus_views_read(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    import networkx as nx
+    from view_graphs import corpus_site
+
+    from kg.views.standalone import choose_view, load_graph
+
+    graph_dir, _, _ = corpus_site(corpus_dir, tmp_path_factory)
+    graph = load_graph(graph_dir)
+    top = max((n for n, d in graph.nodes(data=True) if d.get("type") == "Method"),
+              key=lambda n: graph.nodes[n]["paper_count"])
+    sub, _ = choose_view(graph, top)
+    kinds = {graph.nodes[n]["type"] for n in sub}
+    assert {"Method", "Dataset", "Task", "Metric"} <= kinds and "Paper" not in kinds
+    readme, _ = choose_view(graph, find_node(graph, "imagenet"), hops=2, types=["Method", "Dataset"], max_nodes=500)
+    assert readme.number_of_nodes() > 100 and nx.is_weakly_connected(readme)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from browser import Browser, Tab, browser_problem, chromium
 from require import unavailable
-from view_graphs import XSS_IMG, XSS_NAME, XSS_SCRIPT, corpus_site, small_graph, xss_graph
+from view_graphs import XSS_IMG, XSS_NAME, XSS_SCRIPT, board_graph, corpus_site, small_graph, xss_graph
 
 from kg.views import neighbourhood, render_view, view, write_site
 from kg.views.paths import page_paths
@@ -60,7 +60,7 @@ def _hover_tooltip(tab: Tab, node: str) -> str:
 
 def _no_injected_elements(tab: Tab) -> None:
     count = tab.page.evaluate(
-        "document.querySelectorAll('img, b, svg:not(#kg-legend svg), iframe, object, embed').length")
+        "document.querySelectorAll('img, b, svg:not(#kg-legend svg):not(svg.kg-trend), iframe, object, embed').length")
     assert count == 0
 
 
@@ -83,8 +83,10 @@ def test_xss_in_a_view_runs_nothing_and_shows_as_text(browser: Browser, tmp_path
 
 
 def test_xss_in_the_site_runs_nothing_and_shows_as_text(browser: Browser, tmp_path: Path) -> None:
-    write_site(xss_graph(), tmp_path / "site")
-    paths = page_paths(xss_graph())
+    graph = xss_graph()
+    graph.nodes["method:svg-onloadalert1"]["paper_count"] = 2  # so that it is on the map too
+    write_site(graph, tmp_path / "site")
+    paths = page_paths(graph)
     first = browser.open(tmp_path / "site" / paths["title-1111111111111111"], wait_ready=True)
     assert first.page.inner_text("h1") == XSS_IMG
     abstract = first.page.inner_text(".kg-abstract")
@@ -101,10 +103,23 @@ def test_xss_in_the_site_runs_nothing_and_shows_as_text(browser: Browser, tmp_pa
     _clean(second)
     entity = browser.open(tmp_path / "site" / paths["method:svg-onloadalert1"], wait_ready=True)
     assert entity.page.inner_text("h1").startswith(XSS_NAME)
-    assert "<b onmouseover=alert(1)>99%</b>" in entity.page.inner_text("#results + table")
+    assert "<b onmouseover=alert(1)>99%</b>" in entity.page.inner_text("section.kg-board")
     _no_injected_elements(entity)
     _clean(entity)
+    for kind in ("method", "dataset", "task", "metric", "paper"):
+        browse = browser.open(tmp_path / "site" / "browse" / f"{kind}.html")
+        browse.page.fill("#kg-filter", "alert")
+        _no_injected_elements(browse)
+        _clean(browse)
+    names = browser.open(tmp_path / "site" / "browse" / "method.html").page.inner_text("#kg-browse")
+    assert XSS_NAME in names and XSS_IMG in names
+    board = browser.open(tmp_path / "site" / paths["dataset:imagenet"], wait_ready=True)
+    assert any("<b onmouseover=alert(1)>99%</b>" in t for t in board.page.locator("section.kg-board").all_inner_texts())
+    _no_injected_elements(board)
+    _clean(board)
     index = browser.open(tmp_path / "site" / "index.html")
+    index.page.wait_for_function("window.kgMap && window.kgMap.ready", timeout=30_000)
+    assert XSS_NAME in index.page.evaluate("window.kgMap.graph.mapNodes((n, a) => a.label).join(' ')")
     index.page.fill("#kg-search", "alert")
     results = index.page.inner_text("#kg-search-results")
     assert XSS_IMG in results and XSS_SCRIPT in results and XSS_NAME in results
@@ -121,18 +136,22 @@ def test_view_search_box_finds_by_alias_and_type_filters_hide(browser: Browser, 
     assert button.get_attribute("data-node") == "dataset:imagenet"
     tab.page.press("#kg-find", "Enter")
     assert tab.page.evaluate("window.kgView.network.getSelectedNodes()") == ["dataset:imagenet"]
-    tab.page.uncheck("#kg-legend input[data-type='Paper']")
+    tab.page.uncheck("#kg-legend input[data-type='Metric']")
     hidden = tab.page.evaluate("window.kgView.nodes.get({filter: n => n.hidden}).map(n => n.kgType)")
-    assert hidden and set(hidden) == {"Paper"}
+    assert hidden and set(hidden) == {"Metric"}
     _clean(tab)
 
 
 def test_clicking_a_node_opens_its_page(browser: Browser, tmp_path: Path) -> None:
     write_site(small_graph(), tmp_path / "site")
     tab = browser.open(tmp_path / "site" / "method" / "transformer.html", wait_ready=True)
-    point = _point(tab, "arxiv-2411.04996")
-    assert point["hit"] == "arxiv-2411.04996" and point["url"] == "paper/arxiv-2411-04996.html"
+    point = _point(tab, "dataset:imagenet")
+    assert point["hit"] == "dataset:imagenet" and point["url"] == "dataset/imagenet.html"
     tab.page.mouse.click(point["x"], point["y"])
+    tab.page.wait_for_url("**/dataset/imagenet.html", timeout=10_000)
+    tab.wait_ready()
+    assert "arxiv-2411.04996" not in tab.page.evaluate("window.kgView.nodes.getIds()")  # entities, not papers
+    tab.page.click("section.kg-board a[href$='paper/arxiv-2411-04996.html']")
     tab.page.wait_for_url("**/paper/arxiv-2411-04996.html", timeout=10_000)
     tab.wait_ready()
     assert tab.page.inner_text("h1") == "Mixture-of-Transformers: sparse multi-modal models"
@@ -191,3 +210,124 @@ def test_the_harness_blocks_and_reports_remote_requests(browser: Browser, tmp_pa
     tab = browser.open(page)
     assert sorted(tab.blocked) == ["http://example.com/x.png", "https://cdn.example.com/x.js"]
     assert tab.problems()
+
+
+def test_leaderboard_renders_ranked_rows(browser: Browser, tmp_path: Path) -> None:
+    write_site(board_graph(), tmp_path / "site")
+    tab = browser.open(tmp_path / "site" / "dataset" / "imagenet.html", wait_ready=True)
+    board = tab.page.locator("section.kg-board", has_text="top-1 accuracy").first
+    assert board.is_visible()
+    rows = board.locator("tbody tr")
+    ranks = [rows.nth(i).locator("td").nth(0).inner_text() for i in range(rows.count())]
+    values = [rows.nth(i).locator("td.kg-value").inner_text() for i in range(rows.count())]
+    assert ranks == ["1", "2", "3", "4", "5", "6", "\u2013"]
+    assert values == ["84.5%", "82.0%", "81.2%", "80.3%", "80.1%", "76.0%", "+2.0%"]
+    assert rows.nth(0).locator(".kg-own").inner_text() == "proposed here"
+    assert rows.nth(3).locator(".kg-baseline").inner_text() == "baseline"
+    assert rows.nth(0).evaluate("r => getComputedStyle(r.cells[0]).backgroundColor") != \
+        rows.nth(3).evaluate("r => getComputedStyle(r.cells[0]).backgroundColor")
+    _clean(tab)
+
+
+def test_browse_page_filters_and_sorts(browser: Browser, tmp_path: Path) -> None:
+    write_site(board_graph(), tmp_path / "site")
+    tab = browser.open(tmp_path / "site" / "browse" / "method.html")
+    visible = "Array.from(document.querySelectorAll('#kg-browse tbody tr')).filter(r => !r.hidden)" \
+              ".map(r => r.cells[0].innerText)"
+    everything = tab.page.evaluate(visible)
+    assert len(everything) == 7 and everything[0] == "NetA"  # most papers first
+    tab.page.fill("#kg-filter", "net")
+    assert sorted(tab.page.evaluate(visible)) == ["NetA", "NetB", "NetC", "ResNet", "convolutional network"]
+    assert tab.page.inner_text("#kg-filter-status") == "5 of 7 shown"
+    tab.page.fill("#kg-filter", "")
+    tab.page.click("#kg-browse th:nth-child(1)")
+    names = tab.page.evaluate(visible)
+    assert names == sorted(names, key=str.casefold)
+    firsts = "Array.from(document.querySelectorAll('#kg-browse tbody tr')).map(r => r.cells[2].innerText)"
+    tab.page.click("#kg-browse th:nth-child(3)")  # first paper, oldest first; undated rows last
+    oldest = tab.page.evaluate(firsts)
+    dated = [f for f in oldest if f]
+    assert len(dated) == 6 and oldest == [*sorted(dated), ""]
+    tab.page.click("#kg-browse th:nth-child(3)")  # again: newest first
+    assert tab.page.evaluate(firsts) == [*sorted(dated, reverse=True), ""]
+    _clean(tab)
+
+
+def test_trend_chart_renders(browser: Browser, tmp_path: Path) -> None:
+    write_site(board_graph(), tmp_path / "site")
+    tab = browser.open(tmp_path / "site" / "method" / "neta.html", wait_ready=True)
+    chart = tab.page.locator("#trend svg.kg-trend")
+    assert chart.is_visible() and chart.bounding_box()["width"] > 100
+    bars = tab.page.evaluate("Array.from(document.querySelectorAll('#trend rect')).map(r => "
+                             "[r.getAttribute('data-month'), r.getBoundingClientRect().height])")
+    assert [m for m, h in bars if h > 0] == ["2025-01", "2025-02", "2025-03"]
+    assert len(bars) == 5
+    _clean(tab)
+
+
+_MAP_POINT = """(i) => {
+    const m = window.kgMap, s = m.sigma;
+    const p = s.graphToViewport(s.getGraph().getNodeAttributes(String(i)));
+    const box = document.getElementById('kg-map').getBoundingClientRect();
+    return {x: p.x + box.left, y: p.y + box.top, url: m.urls[i]};
+}"""
+
+
+def test_map_draws_its_nodes_and_a_click_opens_a_page(browser: Browser, tmp_path: Path) -> None:
+    write_site(board_graph(), tmp_path / "site")
+    tab = browser.open(tmp_path / "site" / "index.html")
+    tab.page.wait_for_function("window.kgMap && window.kgMap.ready", timeout=30_000)
+    expected = tab.page.evaluate("window.KG_MAP.nodes.length")
+    assert expected >= 5 and tab.page.evaluate("window.kgMap.nodeCount") == expected
+    assert tab.page.evaluate("window.kgMap.sigma.getGraph().order") == expected
+    tab.page.locator("#kg-map").scroll_into_view_if_needed()
+    # Pixels were drawn: the WebGL canvas is not blank.
+    drawn = tab.page.evaluate("""() => {
+        const s = window.kgMap.sigma, c = s.getStageCanvas();
+        const gl = c.getContext('webgl2') || c.getContext('webgl');
+        s.refresh();
+        const px = new Uint8Array(c.width * c.height * 4);
+        gl.readPixels(0, 0, c.width, c.height, gl.RGBA, gl.UNSIGNED_BYTE, px);
+        let n = 0; for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) n++; } return n; }""")
+    assert drawn > 50
+    names = tab.page.evaluate("window.KG_MAP.nodes.map(n => n[0])")
+    target = names.index("ImageNet")
+    point = tab.page.evaluate(_MAP_POINT, target)
+    assert point["url"] == "dataset/imagenet.html"
+    tab.page.mouse.move(point["x"], point["y"])
+    tab.page.mouse.click(point["x"], point["y"])
+    tab.page.wait_for_url("**/dataset/imagenet.html", timeout=10_000)
+    tab.wait_ready()
+    assert tab.page.inner_text("h1").startswith("ImageNet")
+    _clean(tab)
+
+
+def test_entity_view_holds_entities_and_an_edge_click_lists_its_papers(browser: Browser, tmp_path: Path) -> None:
+    out = tmp_path / "v.html"
+    view(small_graph(), "Transformer", out)
+    tab = browser.open(out, wait_ready=True)
+    kinds = set(tab.page.evaluate("window.kgView.nodes.get().map(n => n.kgType)"))
+    assert {"Method", "Dataset", "Metric"} <= kinds and "Paper" not in kinds
+    tab.page.locator("#kg-graph").scroll_into_view_if_needed()
+    point = tab.page.evaluate("""() => {
+        const v = window.kgView, net = v.network;
+        const e = v.edges.get().find(e => (e.from === 'dataset:imagenet' || e.to === 'dataset:imagenet') &&
+                                          (e.from === v.center || e.to === v.center));
+        const pos = net.getPositions([e.from, e.to]);
+        const box = document.getElementById('kg-graph').getBoundingClientRect();
+        for (const t of [0.5, 0.4, 0.6, 0.3, 0.7]) {
+            const c = {x: pos[e.from].x * (1 - t) + pos[e.to].x * t, y: pos[e.from].y * (1 - t) + pos[e.to].y * t};
+            const d = net.canvasToDOM(c);
+            if (net.getNodeAt(d) === undefined && net.getEdgeAt(d) === e.id) {
+                return {x: d.x + box.left, y: d.y + box.top};
+            }
+        }
+        return null;
+    }""")
+    assert point is not None
+    tab.page.mouse.click(point["x"], point["y"])
+    panel = tab.page.locator("#kg-edge-papers")
+    panel.wait_for(state="visible", timeout=5000)
+    text = panel.inner_text()
+    assert "3 shared papers" in text and "Scaling vision Transformers" in text and "ILSVRC2012" in text
+    _clean(tab)

@@ -114,3 +114,36 @@ def corpus_site(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> t
         site(base / "kg-out", base / "site")
         _BUILT.update(seconds=time.perf_counter() - started, graph=base / "kg-out", site=base / "site")
     return Path(str(_BUILT["graph"])), Path(str(_BUILT["site"])), float(str(_BUILT["seconds"]))
+
+
+def board_graph() -> nx.MultiDiGraph:
+    """`small_graph` plus four dated papers stating results on ImageNet (top-1 accuracy, higher is better;
+    top-1 error, lower is better), some for the paper's own method and some for baselines."""
+    papers, extractions = small_papers()
+    specs = [
+        ("arxiv-2501.00001", "NetA beats ResNet", "2025-01-10", "NetA", (("NetA", "80.1%"), ("ResNet", "76.0%"))),
+        ("arxiv-2502.00002", "NetB is better still", "2025-02-11", "NetB", (("NetB", "84.5%"), ("NetA", "80.3%"))),
+        ("arxiv-2503.00003", "NetC and a gain", "2025-03-12", "NetC", (("NetC", "82.0%"), ("NetC", "+2.0%"))),
+    ]
+    for pid, title, date, own, results in specs:
+        sentences = [f"{m} reaches {v} top-1 accuracy on ImageNet." for m, v in results]
+        abstract = " ".join(sentences)
+        paper = Paper(pid, title, abstract, date=date, arxiv_id=pid.removeprefix("arxiv-"),
+                      sources=(Source("boards.jsonl", len(papers) + 1),))
+        papers.append(paper)
+        entities = [_entity("Method", own, paper, (own,), "proposed"),
+                    _entity("Dataset", "ImageNet", paper, ("ImageNet",)),
+                    _entity("Metric", "top-1 accuracy", paper, ("top-1 accuracy",)),
+                    _entity("Task", "image classification", paper, ("top-1 accuracy",))]
+        entities += [_entity("Method", m, paper, (m,)) for m, _ in results if m != own]
+        stated = tuple(Result(m, "ImageNet", "top-1 accuracy", v, _ev(abstract, v), 0.8) for m, v in results)
+        extractions.append(PaperExtraction(pid, tuple(entities), stated, "test-1"))
+    paper = Paper("arxiv-2503.00004", "Errors of NetB", "NetB has 15.5% top-1 error on ImageNet while NetA has "
+                  "19.7% top-1 error.", date="2025-03-20", arxiv_id="2503.00004", sources=(Source("boards.jsonl", 9),))
+    papers.append(paper)
+    extractions.append(PaperExtraction(paper.id, (
+        _entity("Method", "NetB", paper, ("NetB",)), _entity("Method", "NetA", paper, ("NetA",)),
+        _entity("Dataset", "ImageNet", paper, ("ImageNet",)), _entity("Metric", "top-1 error", paper, ("top-1 error",)),
+    ), (Result("NetA", "ImageNet", "top-1 error", "19.7%", _ev(paper.abstract, "19.7%")),
+        Result("NetB", "ImageNet", "top-1 error", "15.5%", _ev(paper.abstract, "15.5%"))), "test-1"))
+    return build_graph(papers, extractions)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from kg.ingest.normalize import normalize_text, title_key
 from kg.records import Paper, Skipped, Source
 
-__all__ = ["DEFAULT_MAX_ABSTRACT_CHARS", "arxiv_id_of", "paper_id", "make_paper"]
+__all__ = ["DEFAULT_MAX_ABSTRACT_CHARS", "arxiv_id_of", "arxiv_month", "paper_id", "make_paper"]
 
 DEFAULT_MAX_ABSTRACT_CHARS = 100_000
 _MAX_TITLE_CHARS = 2_000
@@ -36,6 +36,21 @@ def arxiv_id_of(value: str | None) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def arxiv_month(arxiv_id: str | None) -> str | None:
+    """``YYYY-MM`` an arXiv id was issued in (its first four digits), for papers the input gives no date.
+
+    >>> arxiv_month("2411.04996"), arxiv_month("hep-th/9901001"), arxiv_month(None)
+    ('2024-11', '1999-01', None)
+    """
+    if not arxiv_id:
+        return None
+    digits = arxiv_id.rsplit("/", 1)[-1][:4]
+    if not digits.isdigit() or not 1 <= int(digits[2:]) <= 12:
+        return None
+    year = int(digits[:2])
+    return f"{2000 + year if year < 91 else 1900 + year}-{digits[2:]}"
 
 
 def paper_id(title: str, arxiv_id: str | None) -> str:
@@ -81,7 +96,7 @@ def make_paper(
         title=clean_title,
         abstract=clean_abstract,
         authors=tuple(normalize_text(a) for a in authors if a and a.strip()),
-        date=date or None,
+        date=date or arxiv_month(arxiv),
         url=url or (f"https://arxiv.org/abs/{arxiv}" if arxiv else None),
         arxiv_id=arxiv,
         categories=tuple(categories),

@@ -20,7 +20,7 @@ from kg.errors import OutputError
 __all__ = ["esc", "attr", "script_json", "safe_url", "asset_text", "vis_files", "ASSETS"]
 
 # Our own scripts and stylesheet (kg/views/assets) and vis-network as bundled by pyvis.
-ASSETS: tuple[str, ...] = ("kg.css", "kg-graph.js", "kg-search.js")
+ASSETS: tuple[str, ...] = ("kg.css", "kg-graph.js", "kg-search.js", "kg-browse.js", "kg-map.js")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 

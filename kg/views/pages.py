@@ -13,9 +13,10 @@ from typing import Any
 
 from kg.views.html import attr, esc, safe_url, script_json
 
-__all__ = ["Link", "page", "graph_section", "table", "highlight", "link", "SEARCH_INDEX"]
+__all__ = ["BROWSE_TYPES", "Link", "page", "graph_section", "table", "highlight", "link", "SEARCH_INDEX"]
 
 SEARCH_INDEX = "assets/search-index.js"
+BROWSE_TYPES: tuple[str, ...] = ("Method", "Dataset", "Task", "Metric", "Paper")
 
 
 @dataclass(frozen=True)
@@ -36,21 +37,27 @@ def link(item: Link, root: str = "../") -> str:
     return body
 
 
-def page(title: str, body: str, *, root: str = "../", graph: bool = False, search: bool = False) -> str:
-    """A complete page: our stylesheet, a header linking back to the index, `body`, and the scripts it needs."""
+def page(title: str, body: str, *, root: str = "../", graph: bool = False, search: bool = False,
+         scripts: Sequence[str] = ()) -> str:
+    """A complete page: our stylesheet, a header linking back to the index and the browse pages, `body`, and
+    the scripts it needs (`scripts`: more of ours, relative to the site root, loaded last)."""
     head = [f'<link rel="stylesheet" href={attr(root + "assets/kg.css")}>']
+    extra = list(scripts)
     scripts = []
     if graph:
         head.insert(0, f'<link rel="stylesheet" href={attr(root + "assets/vis-network.css")}>')
         scripts += [root + "assets/vis-network.min.js", root + "assets/kg-graph.js"]
     if search:
         scripts += [root + SEARCH_INDEX, root + "assets/kg-search.js"]
+    scripts += [root + src for src in extra]
     tags = "".join(f"<script src={attr(src)}></script>\n" for src in scripts)
+    browse = "".join(f'<a href={attr(f"{root}browse/{t.lower()}.html")}>{t}s</a>' for t in BROWSE_TYPES)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n{''.join(head)}\n</head>\n<body>\n"
-        f'<header class="kg-top"><a class="kg-home" href={attr(root + "index.html")}>kg index</a></header>\n'
+        f'<header class="kg-top"><a class="kg-home" href={attr(root + "index.html")}>kg index</a>'
+        f'<nav class="kg-nav" aria-label="Browse">{browse}</nav></header>\n'
         f"<main>\n{body}\n</main>\n{tags}</body>\n</html>\n"
     )
 

@@ -7,6 +7,8 @@ digits, '-') in a folder per type: ``method/mixture-of-transformers.html``, ``pa
 and a hash of the whole id, a name no plain slug can take (slugs never hold ``--``). Names reserved on
 Windows (con, nul, aux, com1, ...) are never plain. Result nodes have no page of their own: they open
 their paper's page.
+Entities a large site merges into list pages (those named by one paper and in no result) open their entry
+there: ``method/_one-paper-m.html#mot``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import unicodedata
 
 import networkx as nx
 
-__all__ = ["page_paths", "page_name", "PAGE_TYPES"]
+__all__ = ["page_paths", "page_name", "list_page", "PAGE_TYPES"]
 
 PAGE_TYPES: tuple[str, ...] = ("Paper", "Method", "Dataset", "Metric", "Task")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -64,7 +66,19 @@ def page_name(node: str, node_type: str) -> str:
     return f"{folder}/{slug or folder}--{_digest(node)}.html"
 
 
-def page_paths(graph: nx.MultiDiGraph) -> dict[str, str]:
+def list_page(path: str) -> str:
+    """The list page an entity merged into one (``method/_one-paper-m.html``), from its own page path.
+
+    >>> list_page("method/mixture-of-transformers.html")
+    'method/_one-paper-m.html'
+    """
+    folder, name = path.split("/", 1)
+    first = name[:1]
+    bucket = first if first.isalpha() else "0-9"
+    return f"{folder}/_one-paper-{bucket}.html"
+
+
+def page_paths(graph: nx.MultiDiGraph, merged: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
     """Node id -> page path relative to the site root, for every node that has (or opens) a page.
 
     >>> g = nx.MultiDiGraph()
@@ -84,6 +98,10 @@ def page_paths(graph: nx.MultiDiGraph) -> dict[str, str]:
         if other != str(node):  # a 64-bit hash collision: never silently show one entity on another's page
             raise RuntimeError(f"site pages of {other!r} and {node!r} would share {path}")
         paths[str(node)] = path
+    for node in merged:
+        if node in paths:
+            own = paths[node]
+            paths[node] = f"{list_page(own)}#{own.split('/', 1)[1].removesuffix('.html')}"
     for node, data in graph.nodes(data=True):
         if data.get("type") == "Result" and data.get("paper") in paths:
             paths[str(node)] = paths[str(data["paper"])] + "#results"

@@ -23,6 +23,7 @@ import networkx as nx
 import numpy as np
 
 from kg.formatting import plural
+from kg.views.entitygraph import result_label
 from kg.views.html import asset_text, script_json, vis_files
 from kg.views.subgraph import ALL_TYPES, find_text, node_label
 
@@ -38,6 +39,7 @@ TYPE_STYLE: dict[str, dict[str, str]] = {
 }
 _OTHER_STYLE = {"color": "#64748b", "shape": "dot"}
 LARGE_VIEW = 300
+LABELLED = 14  # nodes whose label is drawn; the rest show their name on hover, so labels never pile up
 _LABEL_CHARS = 48
 _TIP_ALIASES = 12
 
@@ -67,7 +69,7 @@ def _node_tip(graph: nx.MultiDiGraph, node: str, data: dict[str, Any]) -> list[s
     if ntype == "Result":
         paper = data.get("paper")
         title = node_label(graph.nodes[paper], str(paper)) if isinstance(paper, str) and paper in graph else paper
-        lines = [f"Result: {data.get('value', '')}"]
+        lines = [f"Result: {result_label(graph, node)}"]
         for _, target, key in graph.out_edges(node, keys=True):
             lines.append(f"{str(key).lower().replace('_', ' ')}: {node_label(graph.nodes[target], target)}")
         if title:
@@ -183,6 +185,7 @@ def vis_data(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph, center: str | None = 
         if base is None:
             base = cache[node] = _node_item(graph, node, data, url_of)
         item = dict(base)
+        item.pop("hideLabel", None)
         types[item["kgType"]] += 1
         if node == center:
             item["borderWidth"] = 4
@@ -191,24 +194,84 @@ def vis_data(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph, center: str | None = 
             item["x"], item["y"] = pos[node]
         nodes.append(item)
     edges: list[dict[str, Any]] = []
+    strength: Counter[str] = Counter()
+    tables: dict[str, Any] = {"papers": [], "sentences": [], "paper_at": {}, "sentence_at": {}}
     for u, v, key, data in sub.edges(keys=True, data=True):
+        if key in ("SHARES_PAPERS", "VIA"):
+            edges.append(_joined_edge(graph, u, v, str(key), data, url_of, tables))
+            weight = _count(data.get("weight"), 1)
+            if center in (u, v):
+                strength[v if u == center else u] += weight
+            continue
         edge = cache.get((u, v, key))
         if edge is None:
             edge = cache[(u, v, key)] = {
                 "from": u, "to": v, "label": str(data.get("type", key)),
                 "tip": _edge_tip(data)}
         edges.append(edge)
+    _label_the_important(nodes, strength, center)
     order = [t for t in ALL_TYPES if t in types] + sorted(t for t in types if t not in ALL_TYPES)
     legend = [{"type": t, "count": types[t], **TYPE_STYLE.get(t, _OTHER_STYLE)} for t in order]
-    return {"nodes": nodes, "edges": edges, "options": _options(large), "types": legend, "center": center,
+    options = _options(large)
+    if strength or any(e.get("kgEdge") for e in edges):  # an entity graph: fewer, larger, legible labels
+        edges = [e if e.get("kgEdge") else {**e, "label": "", "relation": e["label"]} for e in edges]
+        options["nodes"]["font"] = {"size": 16, "face": "system-ui, sans-serif", "strokeWidth": 4,
+                                    "strokeColor": "#ffffff"}
+        options["nodes"]["scaling"]["label"] = {"enabled": False}
+        options["edges"]["arrows"] = {"to": {"enabled": False}}
+    return {"nodes": nodes, "edges": edges, "options": options, "types": legend,
+            "papers": tables["papers"], "sentences": tables["sentences"], "center": center,
             "large": large, "leftOut": left_out, "linkNodes": url_of is not None}
+
+
+def _joined_edge(graph: nx.MultiDiGraph, u: str, v: str, key: str, data: dict[str, Any],
+                 url_of: Callable[[str], str | None] | None, tables: dict[str, Any]) -> dict[str, Any]:
+    """An undirected edge of an entity graph: width by papers shared, the papers listed when clicked.
+
+    Papers and sentences go once per page into `tables` (``papers``: [title, date, page], ``sentences``);
+    the edge lists [paper index, [sentence indexes]], so a hub's page does not repeat them edge after edge."""
+    weight = _count(data.get("weight"), 1)
+    if key == "VIA":
+        names = [node_label(graph.nodes[n], n) for n in data.get("via") or () if n in graph]
+        tip = [f"joined through {weight} removed node{'s' if weight != 1 else ''}", *(_short(n, 80) for n in names[:6])]
+        return {"from": u, "to": v, "label": "", "kgEdge": key, "tip": tip, "width": min(1 + weight, 6),
+                "dashes": True}
+    papers = []
+    for item in data.get("papers") or ():
+        pid = str(item["id"])
+        if pid not in tables["paper_at"]:
+            tables["paper_at"][pid] = len(tables["papers"])
+            url = url_of(pid) if url_of is not None else None
+            tables["papers"].append([str(item.get("title", pid)), str(item.get("date") or ""), url or ""])
+        said = []
+        for sentence in item.get("sentences") or ():
+            if sentence not in tables["sentence_at"]:
+                tables["sentence_at"][sentence] = len(tables["sentences"])
+                tables["sentences"].append(sentence)
+            said.append(tables["sentence_at"][sentence])
+        papers.append([tables["paper_at"][pid], said])
+    return {"from": u, "to": v, "label": "", "kgEdge": key, "weight": weight,
+            "width": round(min(1 + math.log2(weight) * 1.5, 8), 2), "papers": papers}
+
+
+def _label_the_important(nodes: list[dict[str, Any]], strength: Counter[str], center: str | None) -> None:
+    """Keep the drawn label of the center and the `LABELLED` most important nodes (papers shared with the
+    center, then papers overall); the others are marked ``hideLabel`` and show their name on hover."""
+    if len(nodes) <= LABELLED:
+        return
+    ranked = sorted(nodes, key=lambda n: (n["id"] != center, -strength.get(n["id"], 0), -int(n.get("value", 1)),
+                                          str(n["id"])))
+    shown = {n["id"] for n in ranked[: LABELLED + 1]}
+    for item in nodes:
+        if item["id"] not in shown:
+            item["hideLabel"] = True
 
 
 def _node_item(graph: nx.MultiDiGraph, node: str, data: dict[str, Any],
                url_of: Callable[[str], str | None] | None) -> dict[str, Any]:
     ntype = str(data.get("type", "?"))
     style = TYPE_STYLE.get(ntype, _OTHER_STYLE)
-    label = node_label(data, node)
+    label = result_label(graph, node) if ntype == "Result" else node_label(data, node)
     aliases = [str(a) for a in data.get("aliases") or ()]
     item: dict[str, Any] = {
         "id": node, "label": _short(label), "kgType": ntype, "shape": style["shape"],

@@ -13,10 +13,11 @@ from kg.graph.io import GRAPH_FILE
 from kg.outputs import recover
 from kg.views.paths import page_paths
 from kg.outputs import write_text_atomic
+from kg.views.entitygraph import ENTITY_KINDS, entity_neighbourhood
 from kg.views.render import render_view
 from kg.views.subgraph import find_node, neighbourhood, node_label
 
-__all__ = ["ViewReport", "view", "load_graph"]
+__all__ = ["ViewReport", "view", "load_graph", "choose_view"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,20 @@ def load_graph(graph_dir: Path) -> nx.MultiDiGraph:
     return read_graph(Path(graph_dir) / GRAPH_FILE)
 
 
+def choose_view(graph: nx.MultiDiGraph, center: str, *, hops: int = 1, types: Iterable[str] | None = None,
+                max_nodes: int = 300) -> tuple[nx.MultiDiGraph, int]:
+    """What a view of `center` shows. An entity's view is its entity graph (entities joined by shared papers,
+    its results as "metric value on dataset" nodes), unless `types` asks for papers; a paper's view, or one
+    asking for papers, is the neighbourhood as stored, with nodes the type filter removed joined through."""
+    wanted = set(types) if types else None
+    if graph.nodes[center].get("type") in ENTITY_KINDS and (wanted is None or not wanted & {"Paper"}):
+        if wanted is not None:
+            neighbourhood(graph, center, hops=0, types=wanted)  # the same check of the type names
+        return entity_neighbourhood(graph, center, hops=hops, types=wanted, max_nodes=max_nodes,
+                                    results=wanted is None or "Result" in wanted)
+    return neighbourhood(graph, center, hops=hops, types=wanted, max_nodes=max_nodes, join=wanted is not None)
+
+
 def view(graph_dir: Path | nx.MultiDiGraph, name: str, out: Path, *, hops: int = 1,
          types: Iterable[str] | None = None, max_nodes: int = 300, site_url: str | None = None) -> ViewReport:
     """Write the neighbourhood of the node `name` (entity or paper, matched forgivingly) to the HTML file `out`.
@@ -47,7 +62,7 @@ def view(graph_dir: Path | nx.MultiDiGraph, name: str, out: Path, *, hops: int =
     """
     graph = graph_dir if isinstance(graph_dir, nx.MultiDiGraph) else load_graph(Path(graph_dir))
     center = find_node(graph, name)
-    sub, left_out = neighbourhood(graph, center, hops=hops, types=types, max_nodes=max_nodes)
+    sub, left_out = choose_view(graph, center, hops=hops, types=types, max_nodes=max_nodes)
     url_of = None
     root = ""
     index_url = None

@@ -163,13 +163,15 @@ def find_node(graph: nx.MultiDiGraph, name: str, index: NameIndex | None = None)
 
 
 def neighbourhood(graph: nx.MultiDiGraph, center: str, hops: int = 1, types: Iterable[str] | None = None,
-                  max_nodes: int = 300) -> tuple[nx.MultiDiGraph, int]:
+                  max_nodes: int = 300, join: bool = False) -> tuple[nx.MultiDiGraph, int]:
     """The nodes within `hops` edges of `center` (either direction), and every edge among them.
 
     The walk goes through nodes of every type; `types` only filters what is kept (the center always stays),
     so ``--types Method,Dataset --hops 2`` shows the methods and datasets two steps away through papers.
     When more than `max_nodes` nodes qualify, the nearest are kept, and among equally near ones those named
-    by more papers. Returns the subgraph (its own graph; attribute values shared) and the number of nodes left out.
+    by more papers. With `join`, kept nodes linked only through filtered-out ones get a VIA edge
+    (`kg.views.entitygraph.join_through`). Returns the subgraph (its own graph; attribute values shared) and
+    the number of nodes left out.
     """
     if center not in graph:
         raise GraphError(f"no node {center!r} in the graph")
@@ -202,4 +204,8 @@ def neighbourhood(graph: nx.MultiDiGraph, center: str, hops: int = 1, types: Ite
     sub.add_nodes_from((n, graph.nodes[n]) for n in kept)
     sub.add_edges_from((u, v, k, d) for u in kept for _, v, k, d in graph.out_edges(u, keys=True, data=True)
                        if v in keep)
+    if join and wanted is not None:
+        from kg.views.entitygraph import join_through
+
+        join_through(graph, sub, distance)
     return sub, left_out

@@ -58,11 +58,17 @@
     data.nodes.forEach(function (n) {
       n.name = n.name || n.label;
       names[n.id] = n.name;
+      if (n.hideLabel) { delete n.label; }
       if (n.tip) { n.title = tooltip(n.tip); }
     });
-    data.edges.forEach(function (e) {
-      var head = (names[e.from] || e.from) + " \u2014" + e.label + "\u2192 " + (names[e.to] || e.to);
-      e.title = tooltip([head].concat(e.tip || []));
+    data.edges.forEach(function (e, i) {
+      var head = e.kgEdge ? (names[e.from] || e.from) + " \u2014 " + (names[e.to] || e.to)
+        : (names[e.from] || e.from) + " \u2014" + (e.label || e.relation || "") + "\u2192 " + (names[e.to] || e.to);
+      e.head = head;
+      if (e.id === undefined) { e.id = "e" + i; }
+      var tip = e.tip || (e.kgEdge === "SHARES_PAPERS" ? [e.weight + " shared paper" + (e.weight === 1 ? "" : "s") +
+        " (click the edge to list them)"] : []);
+      e.title = tooltip([head].concat(tip));
     });
     var nodes = new vis.DataSet(data.nodes);
     var edges = new vis.DataSet(data.edges);
@@ -87,7 +93,54 @@
     } else {
       network.once("afterDrawing", markReady);
     }
+    // The papers behind an edge of an entity graph, listed under the canvas when the edge is clicked.
+    var panel = document.createElement("div");
+    panel.id = "kg-edge-papers";
+    panel.className = "kg-edge-papers";
+    panel.hidden = true;
+    container.parentNode.insertBefore(panel, container.nextSibling);
+    function showPapers(edge) {
+      panel.textContent = "";
+      var head = document.createElement("div");
+      head.className = "kg-edge-head";
+      head.textContent = edge.head + ": " + (edge.weight || edge.papers.length) + " shared paper" +
+        ((edge.weight || edge.papers.length) === 1 ? "" : "s") +
+        (edge.weight > edge.papers.length ? " (first " + edge.papers.length + " listed)" : "");
+      panel.appendChild(head);
+      var list = document.createElement("ul");
+      edge.papers.forEach(function (ref) {
+        var row = (data.papers || [])[ref[0]] || ["?", "", ""];
+        var p = { title: row[0], date: row[1], url: row[2],
+                  sentences: (ref[1] || []).map(function (i) { return (data.sentences || [])[i]; }) };
+        var item = document.createElement("li");
+        var title;
+        if (p.url && data.linkNodes) {
+          title = document.createElement("a");
+          title.setAttribute("href", root + p.url);
+        } else {
+          title = document.createElement("span");
+        }
+        title.className = "kg-edge-title";
+        title.textContent = p.title + (p.date ? " (" + p.date + ")" : "");
+        item.appendChild(title);
+        (p.sentences || []).forEach(function (s) {
+          var q = document.createElement("div");
+          q.className = "kg-evidence";
+          q.textContent = "\u201c" + s + "\u201d";
+          item.appendChild(q);
+        });
+        list.appendChild(item);
+      });
+      panel.appendChild(list);
+      panel.hidden = false;
+    }
+    state.showPapers = showPapers;
     network.on("click", function (params) {
+      if (params.nodes.length === 0 && params.edges.length === 1) {
+        var edge = edges.get(params.edges[0]);
+        if (edge && edge.papers && edge.papers.length) { showPapers(edge); }
+        return;
+      }
       if (params.nodes.length !== 1) { return; }
       var node = nodes.get(params.nodes[0]);
       if (node && node.url && data.linkNodes) { window.location.href = root + node.url; }
