@@ -357,6 +357,25 @@ def eval_command(papers: Path, gold: Path, fmt: str, out: str, workers: int, det
     _emit("\n".join(lines), out)
 
 
+@cli.command("train")
+@click.option("--papers", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON Lines of {id, title, abstract}.")
+@click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Gold annotations of those papers (the format of score.py).")
+@click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Model directory to write (model.json and weights.npz).")
+def train_command(papers: Path, gold: Path, out: Path) -> None:
+    """Train the extractor's learned decision on annotated papers; use it with --model on extract/eval/build."""
+    from kg.evaluate import load_jsonl
+    from kg.extract.model import save_model
+    from kg.extract.train import train
+
+    model = train(load_jsonl(papers).values(), load_jsonl(gold))
+    save_model(model, out)
+    _echo(f"kg train -> {out}  (model {model.ident}: {model.info['papers']} papers, "
+          f"{model.info['candidates']} candidates, {len(model.vocab)} features)")
+
+
 @cli.command()
 @_graph_option
 @_format_option

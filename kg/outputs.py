@@ -233,6 +233,8 @@ def atomic_directory(out: Path, *, marker: str = MANIFEST, what: str = "a kg out
     except BaseException as exc:
         remove_tree(tmp)
         full = space_error(exc, out)
+        if full is exc and str(tmp) in str(exc):  # raised for a file inside: the user is writing `out`
+            full = OutputError(f"{str(exc).split(' while writing ')[0]} while writing {out}")
         if full is not None and full is not exc:
             raise full from exc
         raise

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from kg.cli import cli, main
 from kg.errors import OutputError
-from kg.extract import EXTRACTOR_VERSION
+from kg.extract import extractor_version
 from kg.outputs import iter_papers, read_manifest
 from kg.builder import build
 
@@ -182,7 +182,7 @@ def test_every_command_has_help() -> None:
 
 def test_python_dash_m_kg_works() -> None:
     result = subprocess.run([sys.executable, "-m", "kg", "--version"], capture_output=True, text=True)
-    assert result.returncode == 0 and result.stdout.strip() == f"kg 0.1.0 (extractor {EXTRACTOR_VERSION})"
+    assert result.returncode == 0 and result.stdout.strip() == f"kg 0.1.0 (extractor {extractor_version()})"
 
 
 def test_extraction_warnings_reach_the_summary(tmp_path: Path, fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:

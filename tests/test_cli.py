@@ -19,7 +19,7 @@ import yaml
 from click.testing import CliRunner
 
 from kg.cli import cli, main
-from kg.extract import EXTRACTOR_VERSION
+from kg.extract import extractor_version
 from kg.stores.neo4j import COMPOSE_PLACEHOLDER_PASSWORD
 
 REPO = Path(__file__).resolve().parents[1]
@@ -110,7 +110,7 @@ def test_exit_status_one_for_every_other_error(tmp_path: Path, capsys: pytest.Ca
 
 def test_version_names_kg_and_the_extractor() -> None:
     done = _sub("--version")
-    assert done.returncode == 0 and done.stdout.strip() == f"kg 0.1.0 (extractor {EXTRACTOR_VERSION})"
+    assert done.returncode == 0 and done.stdout.strip() == f"kg 0.1.0 (extractor {extractor_version()})"
 
 
 # ------------------------------------------------------------------------------------------------ stdin / stdout

@@ -95,3 +95,32 @@ def test_unreachable_scheduler_is_one_clear_error(tmp_path: Path, monkeypatch: p
     with pytest.raises(ExtractionError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         build([corpus], tmp_path / "x", scheduler="tcp://127.0.0.1:9")
     assert not (tmp_path / "x").exists()
+
+
+def test_two_builds_can_share_one_cache(tmp_path: Path) -> None:
+    """Two writers of one cache file (two builds on the default cache) wait for each other's short
+    transactions instead of failing with "database is locked"."""
+    import subprocess
+    import sys
+    import textwrap
+
+    writer = textwrap.dedent(
+        """
+        import sys, time
+        from kg.builder.cache import ExtractionCache
+        from kg.records import Paper
+        cache = ExtractionCache(sys.argv[1], "test-1")
+        for i in range(120):  # 6 s of writing: longer than SQLite's default 5 s wait for a lock
+            cache.put(Paper(f"{sys.argv[2]}-{i}", "t", "a"), "{}")
+            time.sleep(0.05)
+        cache.close()
+        """
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", writer, str(tmp_path), name], stderr=subprocess.PIPE, text=True)
+             for name in ("a", "b")]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "extractions.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM extraction").fetchone()[0] == 240

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from kg.records import Paper, PaperExtraction
 __all__ = ["ExtractionCache", "default_cache_dir", "cached_extract", "record_text", "CACHE_FILE"]
 
 CACHE_FILE = "extractions.sqlite"
+#: Seconds a build waits for another build's write lock on a shared cache, and at most between two commits.
+_LOCK_WAIT = 120.0
+_COMMIT_SECONDS = 1.0
 
 
 def default_cache_dir() -> Path:
@@ -47,7 +51,9 @@ class ExtractionCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # One thread at a time, but not always the one that opened it (an incremental build extracts in
             # a background thread while the main one copies).
-            self._db = sqlite3.connect(self.path, check_same_thread=False)
+            # Another build may be writing the same cache: wait for its lock (its commits are at most a second
+            # apart) rather than fail with "database is locked".
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=_LOCK_WAIT)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, record TEXT NOT NULL)")
@@ -55,6 +61,7 @@ class ExtractionCache:
             raise space_error(exc, self.path) or OutputError(f"{self.path}: cannot open the extraction cache: {exc}") \
                 from exc
         self._pending = 0
+        self._since = 0.0
         self._commit_every = commit_every
         self.hits = 0
         self.stored = 0
@@ -76,9 +83,11 @@ class ExtractionCache:
         """Store the extraction record (JSON text) of `paper` (committed in batches, and on close)."""
         try:
             self._db.execute("INSERT OR REPLACE INTO extraction VALUES (?, ?)", (_key(paper, self.version), record))
+            if not self._pending:
+                self._since = time.monotonic()
             self._pending += 1
             self.stored += 1
-            if self._pending >= self._commit_every:
+            if self._pending >= self._commit_every or time.monotonic() - self._since >= _COMMIT_SECONDS:
                 self._db.commit()
                 self._pending = 0
         except sqlite3.Error as exc:

@@ -18,6 +18,7 @@ from typing import Any
 
 from kg.errors import GraphError, OutputError, StoreError
 from kg.graph.io import GRAPH_FILE
+from kg.outputs import space_error
 
 __all__ = ["STAMP", "graph_stamp", "read_stamp", "ensure_store", "build_store", "build_stores", "STORE_NAMES"]
 
@@ -81,6 +82,8 @@ def build_store(graph_dir: Path, folder: str, version: int, engine: str, builder
             stamp["figures"] = figures
             (tmp / STAMP).write_text(json.dumps(stamp, indent=1), encoding="utf-8")
     except OutputError as exc:
+        if space_error(exc, graph_dir / folder) is exc:  # a full disk: said as such, by whoever writes the build
+            raise
         raise StoreError(f"{graph_dir}: cannot write the {folder} ({exc}); run `kg build` again with a writable "
                          "--out") from exc
     except OSError as exc:
