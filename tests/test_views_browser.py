@@ -312,6 +312,7 @@ def test_entity_view_holds_entities_and_an_edge_click_lists_its_papers(browser: 
     point = tab.page.evaluate("""() => {
         const v = window.kgView, net = v.network;
         net.setOptions({physics: false});  // nothing moves between reading positions and the click
+        net.fit({animation: false});  // the whole graph in view, whatever an earlier page left
         const e = v.edges.get().find(e => (e.from === 'dataset:imagenet' || e.to === 'dataset:imagenet') &&
                                           (e.from === v.center || e.to === v.center));
         const pos = net.getPositions([e.from, e.to]);
