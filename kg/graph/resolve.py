@@ -150,13 +150,7 @@ def is_acronym_of(short: str, long: str) -> bool:
     text = long.lower()
     if not letters or not text or text[0] != letters[0]:
         return False
-    pos = 1
-    for ch in letters[1:]:
-        pos = text.find(ch, pos)
-        if pos < 0:
-            return False
-        pos += 1
-    return True
+    return _in_order(letters[1:], text)
 
 
 def _compact(text: str) -> str:
@@ -309,6 +303,17 @@ def _read(sig: Signature, lexicon: _Lexicon) -> _Reading:
     return reading
 
 
+def _in_order(letters: list[str], text: str) -> bool:
+    """Whether `letters` occur left to right in `text` after its first character."""
+    pos = 1
+    for ch in letters:
+        pos = text.find(ch, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
+
+
 def _abbreviates(short: str, long: str) -> bool:
     """`short` is a shortening of `long` (any case): same first letter, its letters and digits in order in
     `long` ("HyMamba" of "hyperspectral tracking network with Mamba"; not "SAM-I2V" of "Segment Anything")."""
@@ -316,13 +321,7 @@ def _abbreviates(short: str, long: str) -> bool:
     text = long.casefold()
     if not letters or len(short) >= len(long) or not text or text[0] != letters[0] or _extends(long, short):
         return False
-    pos = 1
-    for ch in letters[1:]:
-        pos = text.find(ch, pos)
-        if pos < 0:
-            return False
-        pos += 1
-    return True
+    return _in_order(letters[1:], text)
 
 
 def _surface_rules(sig: Signature, key: str, rule: str, acronym: str | None) -> tuple[tuple[str, str], ...]:

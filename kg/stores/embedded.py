@@ -221,23 +221,23 @@ def _write_files(plan: _Plan, folder: Path) -> tuple[dict[str, _ParquetTable],
     for label, spill in plan.nodes.items():
         table = nodes[label] = _ParquetTable(folder / f"{label}.parquet",
                                              _keys({"id": ("str", False), **plan.node_columns[label]}))
-        try:
-            for row in spill.replay():
-                table.add(row)
-        finally:
-            table.close()
-            spill.path.unlink()
+        _fill(table, spill)
     for rel, pairs in plan.pairs.items():
         keys = [("from", "str", False), ("to", "str", False), *_keys(plan.rel_columns[rel])]
         for (start, end), spill in pairs.items():
             table = rels[(rel, start, end)] = _ParquetTable(folder / f"{rel}-{start}-{end}.parquet", keys)
-            try:
-                for row in spill.replay():
-                    table.add(row)
-            finally:
-                table.close()
-                spill.path.unlink()
+            _fill(table, spill)
     return nodes, rels
+
+
+def _fill(table: _ParquetTable, spill: _Spill) -> None:
+    """Replay `spill` into `table`, then close the table and drop the spill file."""
+    try:
+        for row in spill.replay():
+            table.add(row)
+    finally:
+        table.close()
+        spill.path.unlink()
 
 
 def _literal(path: Path) -> str:
@@ -246,8 +246,8 @@ def _literal(path: Path) -> str:
 
 
 def _load(conn: Any, plan: _Plan, nodes: dict[str, _ParquetTable],
-          rels: dict[tuple[str, str, str], _ParquetTable]) -> dict[str, float]:
-    """Create the schema and COPY every file in; returns the seconds spent copying nodes and relationships."""
+          rels: dict[tuple[str, str, str], _ParquetTable]) -> None:
+    """Create the schema and COPY every file in."""
     for label in NODE_TYPES:
         columns = {k: v for k, v in plan.node_columns[label].items() if k != "id"}
         conn.execute(f"CREATE NODE TABLE {check_label(label)}(id STRING PRIMARY KEY{_column_ddl(columns)})")
@@ -255,15 +255,12 @@ def _load(conn: Any, plan: _Plan, nodes: dict[str, _ParquetTable],
         pairs = list(plan.pairs[rel]) or [("Paper", "Paper")]  # a type with no edges still exists
         ends = ", ".join(f"FROM {check_label(s)} TO {check_label(e)}" for s, e in pairs)
         conn.execute(f"CREATE REL TABLE {check_relation(rel)}({ends}{_column_ddl(plan.rel_columns[rel])})")
-    started = time.perf_counter()
     for label, table in nodes.items():
         if table.rows:
             conn.execute(f"COPY {label} FROM {_literal(table.path)}")
-    middle = time.perf_counter()
     for (rel, start, end), table in rels.items():
         if table.rows:
             conn.execute(f"COPY {rel} FROM {_literal(table.path)} (from='{start}', to='{end}')")
-    return {"node_copy_seconds": round(middle - started, 3), "rel_copy_seconds": round(time.perf_counter() - middle, 3)}
 
 
 def _copy_into(path: Path, plan: _Plan, nodes: dict[str, _ParquetTable],

@@ -20,7 +20,7 @@ from kg.errors import GraphError, OutputError, StoreError
 from kg.graph.io import GRAPH_FILE
 from kg.outputs import space_error
 
-__all__ = ["STAMP", "graph_stamp", "read_stamp", "ensure_store", "build_store", "build_stores", "STORE_NAMES"]
+__all__ = ["graph_file_of", "STAMP", "graph_stamp", "read_stamp", "ensure_store", "build_store", "build_stores", "STORE_NAMES"]
 
 STAMP = "kg-store.json"
 
@@ -33,7 +33,8 @@ STORE_NAMES: dict[str, tuple[str, str]] = {
 Builder = Callable[[Path, Path], dict[str, Any]]
 
 
-def _graph_file(graph_dir: Path) -> Path:
+def graph_file_of(graph_dir: Path) -> Path:
+    """``graph_dir/graph.json`` after recovering an interrupted swap; GraphError when there is no build."""
     from kg.outputs import recover
 
     recover(graph_dir)
@@ -69,7 +70,7 @@ def build_store(graph_dir: Path, folder: str, version: int, engine: str, builder
     Returns the stamp written, which holds the builder's figures (counts, seconds) under ``"figures"``.
     """
     graph_dir = Path(graph_dir)
-    graph_file = _graph_file(graph_dir)
+    graph_file = graph_file_of(graph_dir)
     stamp = graph_stamp(graph_file, version, engine)
     started, cpu_started = time.perf_counter(), time.process_time()
     try:
@@ -94,7 +95,7 @@ def build_store(graph_dir: Path, folder: str, version: int, engine: str, builder
 def ensure_store(graph_dir: Path, folder: str, version: int, engine: str, builder: Builder) -> Path:
     """The folder of a store of `graph_dir`, built first when missing or stamped for another graph or version."""
     graph_dir = Path(graph_dir)
-    graph_file = _graph_file(graph_dir)
+    graph_file = graph_file_of(graph_dir)
     store_dir = graph_dir / folder
     if not _matches(read_stamp(store_dir), graph_stamp(graph_file, version, engine)):
         build_store(graph_dir, folder, version, engine, builder)

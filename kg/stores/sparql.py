@@ -23,7 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kg.errors import GraphError, OutputError, QueryError, StoreError
+from kg.errors import OutputError, QueryError, StoreError
+from kg.stores.persist import graph_file_of
 
 __all__ = [
     "ENGINES",
@@ -66,19 +67,6 @@ _LOADED: dict[str, tuple[tuple[Any, ...], Any]] = {}
 # ------------------------------------------------------------------------------------------------ the cache
 
 
-def _graph_file(graph_dir: Path) -> Path:
-    from kg.graph.io import GRAPH_FILE
-    from kg.outputs import recover
-
-    graph_dir = Path(graph_dir)
-    recover(graph_dir)
-    path = graph_dir / GRAPH_FILE
-    if not path.is_file():
-        raise GraphError(f"{graph_dir}: no built graph here ({GRAPH_FILE} missing); "
-                         f"run `kg build PATH --out {graph_dir}`")
-    return path
-
-
 def _header(base: str) -> str:
     from kg.stores.rdf import RDF_VERSION
 
@@ -109,7 +97,7 @@ def ntriples_cache(graph_dir: Path) -> Path:
     from kg.stores.rdf import write_ntriples_stream
     from kg.vocab import DEFAULT_BASE
 
-    graph_file = _graph_file(graph_dir)
+    graph_file = graph_file_of(graph_dir)
     header = _header(DEFAULT_BASE)
     cache = graph_file.parent / CACHE_FILE
     if _cache_is_fresh(cache, graph_file, header):
