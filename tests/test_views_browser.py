@@ -312,9 +312,15 @@ def test_entity_view_holds_entities_and_an_edge_click_lists_its_papers(browser: 
     point = tab.page.evaluate("""() => {
         const v = window.kgView, net = v.network;
         net.setOptions({physics: false});  // nothing moves between reading positions and the click
-        net.fit({animation: false});  // the whole graph in view, whatever an earlier page left
         const e = v.edges.get().find(e => (e.from === 'dataset:imagenet' || e.to === 'dataset:imagenet') &&
                                           (e.from === v.center || e.to === v.center));
+        // A fixed layout: the centre at the origin, ImageNet straight above it, every other node in a row
+        // below and to the right, so no other node or edge comes near the upper half of the clicked edge.
+        const others = v.nodes.getIds().filter(id => id !== e.from && id !== e.to);
+        net.moveNode(v.center, 0, 0);
+        net.moveNode('dataset:imagenet', 0, -400);
+        others.forEach((id, i) => net.moveNode(id, 300 + i * 150, 300));
+        net.fit({animation: false});
         const pos = net.getPositions([e.from, e.to]);
         const box = document.getElementById('kg-graph').getBoundingClientRect();
         for (let i = 0; i < 19; i++) { const t = 0.5 + (i % 2 ? 1 : -1) * Math.ceil(i / 2) * 0.025;
