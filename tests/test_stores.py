@@ -223,3 +223,27 @@ def test_cypher_and_sparql_agree_on_a_few_thousand_real_abstracts(tmp_path: Path
     build([sample], out, cache_dir=Path(os.environ.get("KG_CACHE_DIR", tmp_path / "cache")), workers=2)
     sizes = check_engines_agree(out)
     assert sizes["papers_sharing_datasets"] > 10, sizes
+
+
+# ------------------------------------------------------------------------------------------------ readers
+
+
+def test_find_papers_streams_and_keeps_only_a_lone_match_whole() -> None:
+    from kg.papers import find_papers
+    from kg.records import Paper
+
+    read: list[int] = []
+
+    def papers(n: int) -> Any:
+        for i in range(n):
+            read.append(i)
+            yield Paper(id=f"p{i}", title=f"Graph paper {i}" if i % 2 else f"Other {i}", abstract="x" * 1000)
+
+    listed = find_papers(papers(10_000), None, limit=3)
+    assert [p.id for p in listed] == ["p0", "p1", "p2"] and len(read) == 3  # stops reading at the limit
+    assert all(p.abstract == "" for p in listed)
+    words = find_papers(papers(100), "graph paper")
+    assert len(words) == 50 and all(p.abstract == "" for p in words)  # many matches: held without abstracts
+    lone = find_papers(papers(100), "Graph paper 7")
+    assert [p.id for p in lone] == ["p7"] and lone[0].abstract == "x" * 1000
+    assert [p.id for p in find_papers(papers(100), "p8")] == ["p8"]  # an id: the exact match wins
