@@ -65,6 +65,20 @@ def test_graph_json_is_read_item_by_item_in_either_layout(tmp_path: Path, window
     assert list(iter_edges(nodes_first)) == data["edges"]
 
 
+def test_the_other_half_of_the_graph_is_skipped_item_by_item(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    write_graph(sample_graph(15), tmp_path / "graph.json")
+    data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
+    nodes_first = tmp_path / "nodes-first.json"
+    nodes_first.write_text(json.dumps({"nodes": data["nodes"], "edges": data["edges"]}), encoding="utf-8")
+    decoded: list[Any] = []
+    value = stream._Reader.value
+    monkeypatch.setattr(stream._Reader, "value", lambda self: decoded.append(value(self)) or decoded[-1])
+    for graph_file in (tmp_path / "graph.json", nodes_first):  # edges first, then nodes first
+        assert list(iter_edges(graph_file)) == data["edges"] and list(iter_nodes(graph_file)) == data["nodes"]
+    assert not [v for v in decoded if isinstance(v, list) and len(v) > 3]  # never a whole array in memory
+
+
 def test_node_types_come_from_ids_and_the_exceptions_are_remembered() -> None:
     assert type_from_id("method:lora") == "Method" and type_from_id("arxiv-2401.1") == "Paper"
     assert type_from_id("doi:10.1/x") == "Paper" and type_from_id("result:arxiv-1:0") == "Result"
