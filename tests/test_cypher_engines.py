@@ -57,7 +57,7 @@ def test_example_queries_identical_on_both_engines(neo4j: LocalNeo4j, tmp_path: 
               "method": graph.nodes["method:method-101"]["name"], "paper": _sharing_paper(tmp_path)}
     sizes = _compare_engines(neo4j, tmp_path, params)
     assert all(sizes.values()), sizes  # every query found something, so the comparison means something
-    by_title = _compare_engines(neo4j, tmp_path, {"paper": graph.nodes[params["paper"]]["title"]})
+    by_title = _compare_engines(neo4j, tmp_path, {**params, "paper": graph.nodes[params["paper"]]["title"]})
     assert by_title["papers_sharing_datasets"] == sizes["papers_sharing_datasets"]
     everything = _compare_engines(neo4j, tmp_path, {"dataset": None, "method": None, "paper": None})
     for name in ("methods_on_dataset", "tasks_of_proposing_papers", "papers_sharing_datasets"):
