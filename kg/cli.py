@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -238,13 +238,16 @@ def papers(query: str | None, graph_dir: Path, fmt: str, out: str, limit: int, m
 
     One paper with --format json (or jsonl) is one object: its fields, its sources and its entities
     (type, name, role)."""
+    from itertools import islice
+
     from kg.outputs import iter_papers
     from kg.papers import find_papers, paper_detail, paper_record
 
-    found = find_papers(iter_papers(graph_dir), query)
+    found = find_papers(iter_papers(graph_dir), query) if query else []  # streamed: the matches only
+    listed: Iterable[Any] = found if query else iter_papers(graph_dir)  # every paper: read as listed
     if merged:
         rows = [{"id": p.id, "title": p.title, "sources": [f"{s.path}:{s.line}" for s in p.sources]}
-                for p in found if len(p.sources) > 1]
+                for p in listed if len(p.sources) > 1]
         _emit(render(rows[: limit or None], fmt, ["id", "title", "sources"]), out)
         return
     if query and len(found) == 1:
@@ -261,7 +264,7 @@ def papers(query: str | None, graph_dir: Path, fmt: str, out: str, limit: int, m
     rows = [
         {"id": p.id, "title": p.title, "sources": len(p.sources),
          "first_source": f"{p.sources[0].path}:{p.sources[0].line}" if p.sources else ""}
-        for p in found[: limit or None]
+        for p in islice(listed, limit or None)
     ]
     _emit(render(rows, fmt, ["id", "title", "sources", "first_source"]), out)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +16,41 @@ from kg.records import Paper
 __all__ = ["find_papers", "paper_detail", "paper_record"]
 
 
-def find_papers(papers: Iterable[Paper], query: str | None) -> list[Paper]:
+def find_papers(papers: Iterable[Paper], query: str | None, *, limit: int = 0) -> list[Paper]:
     """All papers when `query` is None; else the paper with that id or exact title, else those whose
-    title contains every word of the query."""
-    items = list(papers)
+    title contains every word of the query. At most `limit` of them (0: all).
+
+    Streamed: memory holds the matches only, and those without their abstracts (`paper_record` reads a
+    paper's abstract again), so listing a million-paper build stays in bounded memory; a single exact
+    match keeps its abstract.
+    """
     if not query:
-        return items
-    exact = [p for p in items if p.id == query or p.arxiv_id == query or title_key(p.title) == title_key(query)]
-    if exact:
-        return exact
+        return [_light(paper) for paper in islice(papers, limit or None)]
     words = title_key(query).split()
-    return [p for p in items if all(w in title_key(p.title).split() or w in title_key(p.title) for w in words)]
+    key = title_key(query)
+    exact: list[Paper] = []
+    matches: list[Paper] = []
+    for paper in papers:
+        if paper.id == query or paper.arxiv_id == query or title_key(paper.title) == key:
+            _add(exact, paper)
+        elif not exact and (limit == 0 or len(matches) < limit):
+            title = title_key(paper.title)
+            if all(w in title.split() or w in title for w in words):
+                _add(matches, paper)
+    found = exact or matches
+    return found[:limit] if limit else found
+
+
+def _add(found: list[Paper], paper: Paper) -> None:
+    """Append `paper`; only a lone match keeps its abstract."""
+    found.append(_light(paper) if found else paper)
+    if len(found) == 2:
+        found[0] = _light(found[0])
+
+
+def _light(paper: Paper) -> Paper:
+    """`paper` without its abstract (what listings need; kept small in memory)."""
+    return replace(paper, abstract="", abstract_raw=None) if paper.abstract or paper.abstract_raw else paper
 
 
 def paper_record(graph_dir: Path, paper: Paper) -> dict[str, Any]:

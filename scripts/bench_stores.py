@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 QUERIES = ("top_datasets", "methods_on_dataset", "tasks_of_proposing_papers", "papers_sharing_datasets")
 
 _CHILD = r"""
-import json, resource, sys, time
+import hashlib, json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 step, graph_dir, arg = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
@@ -48,10 +48,12 @@ elif step == "cypher":
     times, cpu = [], []
     for _ in range(2):
         t, c = time.perf_counter(), time.process_time()
-        rows = cypher(arg["query"], arg["params"], graph_dir=graph_dir).rows
+        result = cypher(arg["query"], arg["params"], graph_dir=graph_dir)
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    out = {{"first": times[0], "warm": times[1], "first_cpu": cpu[0], "warm_cpu": cpu[1], "rows": len(rows)}}
+    rows = [tuple(row[c] for c in result.columns) for row in result.rows]
+    out = {{"first": times[0], "warm": times[1], "first_cpu": cpu[0], "warm_cpu": cpu[1], "rows": len(rows),
+            "digest": hashlib.sha256(repr(rows).encode()).hexdigest()[:10]}}
 elif step == "sparql":
     from kg.stores.sparql import sparql
     times, cpu = [], []
@@ -60,14 +62,19 @@ elif step == "sparql":
         rows = sparql(graph_dir, arg["query"], bindings=arg["params"])[1]
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    out = {{"first": times[0], "warm": times[1], "first_cpu": cpu[0], "warm_cpu": cpu[1], "rows": len(rows)}}
+    out = {{"first": times[0], "warm": times[1], "first_cpu": cpu[0], "warm_cpu": cpu[1], "rows": len(rows),
+            "digest": hashlib.sha256(repr(rows).encode()).hexdigest()[:10]}}
 elif step == "params":
     from kg.stores.cypher import cypher
     d = cypher("MATCH (:Result)-[:ON_DATASET]->(d:Dataset) RETURN d.name AS n, count(*) AS c ORDER BY c DESC, n LIMIT 1",
                graph_dir=graph_dir).rows
     m = cypher("MATCH (:Paper)-[:PROPOSES]->(m:Method) RETURN m.name AS n, count(*) AS c ORDER BY c DESC, n LIMIT 1",
                graph_dir=graph_dir).rows
-    out = {{"dataset": d[0]["n"] if d else None, "method": m[0]["n"] if m else None}}
+    # the paper whose datasets have the most papers: the heaviest papers_sharing_datasets call
+    q = cypher("MATCH (p:Paper)-[:EVALUATES_ON|PROPOSES]->(d:Dataset) RETURN p.id AS n, sum(d.paper_count) AS c "
+               "ORDER BY c DESC, n LIMIT 1", graph_dir=graph_dir).rows
+    out = {{"dataset": d[0]["n"] if d else None, "method": m[0]["n"] if m else None,
+            "paper": q[0]["n"] if q else None}}
 elif step == "stats":
     from kg.graph.stats import store_stats
     out = {{"rows": len(store_stats(graph_dir).rows())}}
@@ -155,26 +162,27 @@ def bench(graph_dir: Path, label: str, skip_export: bool, reuse: bool = False) -
         print(f"  oxigraph store   FAILED: {ox['error']}")
     lb = (_stamped(graph_dir, "cypher-store") if reuse else None) or child("cypher-store", graph_dir)
     if "error" not in lb:
-        copy = lb["node_copy_seconds"] + lb["rel_copy_seconds"]
+        phases = ", ".join(f"{key[:-8]} {value:.1f}" for key, value in lb.items()
+                           if key.endswith("_seconds") and key != "cpu_seconds")
+        rows = lb["nodes"] + lb["relationships"]
         print(f"  ladybug store    {lb['nodes']:>11,} nodes, {lb['relationships']:,} rels  {lb['seconds']:7.1f} s "
-              f"(cpu {lb['cpu_seconds']:.1f} s) "
-              f"(scan {lb['scan_seconds']:.1f}, parquet {lb['files_seconds']:.1f}, COPY {copy:.1f}: "
-              f"{lb['relationships'] / max(lb['rel_copy_seconds'], 1e-9):,.0f} rels/s in COPY, "
-              f"{(lb['nodes'] + lb['relationships']) / lb['seconds']:,.0f} rows/s overall)  "
+              f"(cpu {lb['cpu_seconds']:.1f} s; {phases}; {lb['relationships'] / lb['seconds']:,.0f} rels/s, "
+              f"{rows / lb['seconds']:,.0f} rows/s)  "
               f"{lb['bytes'] / 2**20:7.0f} MiB on disk  peak RSS {lb['peak_rss_mb']} MB", flush=True)
     else:
         print(f"  ladybug store    FAILED: {lb['error']}")
     params = child("params", graph_dir)
-    print(f"  parameters: dataset={params.get('dataset')!r} method={params.get('method')!r}")
+    print(f"  parameters: dataset={params.get('dataset')!r} method={params.get('method')!r} "
+          f"paper={params.get('paper')!r}")
     print(f"  {'query':<28} {'engine':<8} {'rows':>9} {'first s':>8} {'warm s':>8} {'first cpu':>9} {'warm cpu':>9} "
-          f"{'peak RSS':>9}")
+          f"{'peak RSS':>9}  rows digest (same on both engines: same answer, same order)")
     for name in QUERIES:
         cypher_text = (REPO / "queries" / "cypher" / f"{name}.cypher").read_text(encoding="utf-8")
         sparql_text = (REPO / "queries" / "sparql" / f"{name}.rq").read_text(encoding="utf-8")
-        cypher_params = {"dataset": params.get("dataset")} if "$dataset" in cypher_text else (
-            {"method": params.get("method")} if "$method" in cypher_text else {})
-        sparql_params = {"datasetName": params.get("dataset")} if "?datasetName" in sparql_text else (
-            {"methodName": params.get("method")} if "?methodName" in sparql_text else {})
+        cypher_params = {name: params.get(name) for name in ("dataset", "method", "paper") if f"${name}" in cypher_text}
+        sparql_params = {variable: params.get(name) for variable, name in
+                         (("datasetName", "dataset"), ("methodName", "method"), ("paperName", "paper"))
+                         if f"?{variable} " in sparql_text}
         for engine, step, text, p in (("cypher", "cypher", cypher_text, cypher_params),
                                       ("sparql", "sparql", sparql_text, sparql_params)):
             r = child(step, graph_dir, {"query": text, "params": p})
@@ -182,7 +190,8 @@ def bench(graph_dir: Path, label: str, skip_export: bool, reuse: bool = False) -
                 print(f"  {name:<28} {engine:<8} FAILED: {r['error']}", flush=True)
             else:
                 print(f"  {name:<28} {engine:<8} {r['rows']:>9,} {r['first']:>8.2f} {r['warm']:>8.2f} "
-                      f"{r['first_cpu']:>9.2f} {r['warm_cpu']:>9.2f} {r['peak_rss_mb']:>6} MB", flush=True)
+                      f"{r['first_cpu']:>9.2f} {r['warm_cpu']:>9.2f} {r['peak_rss_mb']:>6} MB  {r['digest']}",
+                      flush=True)
     stats = child("stats", graph_dir)
     print(f"  kg stats (from the store)  {stats.get('seconds', float('nan')):.2f} s "
           f"(cpu {stats.get('cpu_seconds', float('nan')):.2f} s)  peak RSS "

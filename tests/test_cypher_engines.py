@@ -35,6 +35,15 @@ def _compare_engines(server: LocalNeo4j, graph_dir: Path, params: dict[str, str]
     return sizes
 
 
+def _sharing_paper(graph_dir: Path) -> str:
+    """The id of the paper sharing at least two datasets with the most other papers (papers_sharing_datasets)."""
+    rows = cypher("MATCH (p1:Paper)-[:EVALUATES_ON|PROPOSES]->(d:Dataset)<-[:EVALUATES_ON|PROPOSES]-(p2:Paper) "
+                  "WHERE p1.id <> p2.id WITH p1, p2, count(DISTINCT d) AS shared WHERE shared >= 2 "
+                  "RETURN p1.id AS id, count(*) AS n ORDER BY n DESC, id LIMIT 1", graph_dir=graph_dir).rows
+    assert rows, "no two papers share two datasets: the comparison would mean nothing"
+    return str(rows[0]["id"])
+
+
 def test_the_four_example_queries_exist() -> None:
     assert [q.stem for q in QUERIES] == ["methods_on_dataset", "papers_sharing_datasets", "tasks_of_proposing_papers",
                                          "top_datasets"]
@@ -45,12 +54,14 @@ def test_example_queries_identical_on_both_engines(neo4j: LocalNeo4j, tmp_path: 
     write_graph(graph, tmp_path / "graph.json")
     push(graph, neo4j.uri, neo4j.user, neo4j.password)
     params = {"dataset": graph.nodes["dataset:dataset-3"]["name"],  # names full of quotes and braces
-              "method": graph.nodes["method:method-101"]["name"]}
+              "method": graph.nodes["method:method-101"]["name"], "paper": _sharing_paper(tmp_path)}
     sizes = _compare_engines(neo4j, tmp_path, params)
     assert all(sizes.values()), sizes  # every query found something, so the comparison means something
-    everything = _compare_engines(neo4j, tmp_path, {"dataset": None, "method": None})
-    assert everything["methods_on_dataset"] > sizes["methods_on_dataset"]
-    assert everything["tasks_of_proposing_papers"] > sizes["tasks_of_proposing_papers"]
+    by_title = _compare_engines(neo4j, tmp_path, {**params, "paper": graph.nodes[params["paper"]]["title"]})
+    assert by_title["papers_sharing_datasets"] == sizes["papers_sharing_datasets"]
+    everything = _compare_engines(neo4j, tmp_path, {"dataset": None, "method": None, "paper": None})
+    for name in ("methods_on_dataset", "tasks_of_proposing_papers", "papers_sharing_datasets"):
+        assert everything[name] > sizes[name], name
 
 
 @pytest.mark.corpus
@@ -66,10 +77,12 @@ def test_example_queries_identical_on_the_real_corpus(neo4j: LocalNeo4j, corpus_
     with_results = sorted({graph.nodes[v]["name"] for u, v, k in graph.edges(keys=True) if k == "ON_DATASET"})
     proposed = sorted({graph.nodes[v]["name"] for u, v, k in graph.edges(keys=True) if k == "PROPOSES"})
     sizes = _compare_engines(neo4j, out, {"dataset": "ImageNet" if "ImageNet" in with_results else with_results[0],
-                                          "method": "LoRA" if "LoRA" in proposed else proposed[0]})
+                                          "method": "LoRA" if "LoRA" in proposed else proposed[0],
+                                          "paper": _sharing_paper(out)})
     assert sizes["top_datasets"] > 0 and sizes["papers_sharing_datasets"] > 0
-    everything = _compare_engines(neo4j, out, {"dataset": None, "method": None})
+    everything = _compare_engines(neo4j, out, {"dataset": None, "method": None, "paper": None})
     assert everything["methods_on_dataset"] > 0 and everything["tasks_of_proposing_papers"] > 0
+    assert everything["papers_sharing_datasets"] > sizes["papers_sharing_datasets"]
 
 
 def test_missing_or_extra_parameters_are_the_same_error_on_both_engines(neo4j: LocalNeo4j, tmp_path: Path) -> None:

@@ -65,6 +65,20 @@ def test_graph_json_is_read_item_by_item_in_either_layout(tmp_path: Path, window
     assert list(iter_edges(nodes_first)) == data["edges"]
 
 
+def test_the_other_half_of_the_graph_is_skipped_item_by_item(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    write_graph(sample_graph(15), tmp_path / "graph.json")
+    data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
+    nodes_first = tmp_path / "nodes-first.json"
+    nodes_first.write_text(json.dumps({"nodes": data["nodes"], "edges": data["edges"]}), encoding="utf-8")
+    decoded: list[Any] = []
+    value = stream._Reader.value
+    monkeypatch.setattr(stream._Reader, "value", lambda self: decoded.append(value(self)) or decoded[-1])
+    for graph_file in (tmp_path / "graph.json", nodes_first):  # edges first, then nodes first
+        assert list(iter_edges(graph_file)) == data["edges"] and list(iter_nodes(graph_file)) == data["nodes"]
+    assert not [v for v in decoded if isinstance(v, list) and len(v) > 3]  # never a whole array in memory
+
+
 def test_node_types_come_from_ids_and_the_exceptions_are_remembered() -> None:
     assert type_from_id("method:lora") == "Method" and type_from_id("arxiv-2401.1") == "Paper"
     assert type_from_id("doi:10.1/x") == "Paper" and type_from_id("result:arxiv-1:0") == "Result"
@@ -180,13 +194,6 @@ def test_missing_or_extra_parameters_are_one_clear_error(built: Path, capsys: py
 # ------------------------------------------------------------------------------------------------ agreement
 
 
-def _comparable(query: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Rows of either engine in one shape; a pair of papers is unordered (ids and IRIs sort differently)."""
-    if "paper1" in query:
-        rows = [tuple(sorted(r[:2])) + tuple(r[2:]) for r in rows]
-    return sorted(rows, key=repr)
-
-
 def check_engines_agree(out: Path) -> dict[str, int]:
     """The README's example questions give the same answers on embedded Cypher and on SPARQL; returns sizes."""
     top = cypher((REPO / "queries" / "cypher" / "top_datasets.cypher").read_text(encoding="utf-8"),
@@ -195,8 +202,12 @@ def check_engines_agree(out: Path) -> dict[str, int]:
                       "ORDER BY n DESC, name LIMIT 1", graph_dir=out).rows
     with_results = cypher("MATCH (:Result)-[:ON_DATASET]->(d:Dataset) RETURN d.name AS name, count(*) AS n "
                           "ORDER BY n DESC, name LIMIT 1", graph_dir=out).rows
+    sharing = cypher("MATCH (p1:Paper)-[:EVALUATES_ON|PROPOSES]->(d:Dataset)<-[:EVALUATES_ON|PROPOSES]-(p2:Paper) "
+                     "WHERE p1.id <> p2.id WITH p1, p2, count(DISTINCT d) AS shared WHERE shared >= 2 "
+                     "RETURN p1.id AS id, count(*) AS n ORDER BY n DESC, id LIMIT 1", graph_dir=out).rows
     params = {"methods_on_dataset": ({"dataset": with_results[0]["name"]}, {"datasetName": with_results[0]["name"]}),
-              "tasks_of_proposing_papers": ({"method": proposed[0]["name"]}, {"methodName": proposed[0]["name"]})}
+              "tasks_of_proposing_papers": ({"method": proposed[0]["name"]}, {"methodName": proposed[0]["name"]}),
+              "papers_sharing_datasets": ({"paper": sharing[0]["id"]}, {"paperName": sharing[0]["id"]})}
     sizes = {}
     for name in ("methods_on_dataset", "papers_sharing_datasets", "tasks_of_proposing_papers", "top_datasets"):
         cypher_params, sparql_params = params.get(name, ({}, {}))
@@ -206,7 +217,7 @@ def check_engines_agree(out: Path) -> dict[str, int]:
                                       bindings=sparql_params)
         assert columns == result.columns, name
         as_tuples = [tuple(row[c] for c in columns) for row in result.rows]
-        assert _comparable(query, as_tuples) == _comparable(query, rows), name
+        assert as_tuples == rows, name  # the same rows in the same order
         sizes[name] = len(rows)
     assert top and all(sizes.values()), sizes  # each question found something, so agreeing means something
     return sizes
@@ -226,3 +237,27 @@ def test_cypher_and_sparql_agree_on_a_few_thousand_real_abstracts(tmp_path: Path
     build([sample], out, cache_dir=Path(os.environ.get("KG_CACHE_DIR", tmp_path / "cache")), workers=2)
     sizes = check_engines_agree(out)
     assert sizes["papers_sharing_datasets"] > 10, sizes
+
+
+# ------------------------------------------------------------------------------------------------ readers
+
+
+def test_find_papers_streams_and_keeps_only_a_lone_match_whole() -> None:
+    from kg.papers import find_papers
+    from kg.records import Paper
+
+    read: list[int] = []
+
+    def papers(n: int) -> Any:
+        for i in range(n):
+            read.append(i)
+            yield Paper(id=f"p{i}", title=f"Graph paper {i}" if i % 2 else f"Other {i}", abstract="x" * 1000)
+
+    listed = find_papers(papers(10_000), None, limit=3)
+    assert [p.id for p in listed] == ["p0", "p1", "p2"] and len(read) == 3  # stops reading at the limit
+    assert all(p.abstract == "" for p in listed)
+    words = find_papers(papers(100), "graph paper")
+    assert len(words) == 50 and all(p.abstract == "" for p in words)  # many matches: held without abstracts
+    lone = find_papers(papers(100), "Graph paper 7")
+    assert [p.id for p in lone] == ["p7"] and lone[0].abstract == "x" * 1000
+    assert [p.id for p in find_papers(papers(100), "p8")] == ["p8"]  # an id: the exact match wins

@@ -72,6 +72,13 @@ class _Reader:
             raise GraphError(f"{self.path}: not a node-link graph (expected {char!r})")
         self.pos += 1
 
+    def skip(self) -> None:
+        """Pass over the next JSON value; an array (the other half of the graph) item by item."""
+        if self.peek() == "[":
+            _skip_array(self)
+        else:
+            self.value()
+
     def value(self) -> Any:
         """Decode the next JSON value."""
         self.peek()
@@ -89,6 +96,18 @@ class _Reader:
             return value
 
 
+def _skip_array(reader: _Reader) -> None:
+    """Pass over the array at the reader's position one item at a time (memory: one item, not the array)."""
+    reader.expect("[")
+    if reader.peek() != "]":
+        while True:
+            reader.value()
+            if reader.peek() != ",":
+                break
+            reader.pos += 1
+    reader.expect("]")
+
+
 def _items(path: Path, wanted: str) -> Iterator[dict[str, Any]]:
     """The items of the top-level array `wanted` ("nodes" or "edges") of node-link file `path`."""
     try:
@@ -104,7 +123,7 @@ def _items(path: Path, wanted: str) -> Iterator[dict[str, Any]]:
             key = reader.value()
             reader.expect(":")
             if key != wanted:
-                reader.value()
+                reader.skip()
             else:
                 reader.expect("[")
                 if reader.peek() != "]":

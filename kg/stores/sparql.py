@@ -166,7 +166,7 @@ def bulk_load_oxigraph(graph_file: Path, into: Path, *, chunk_bytes: int = _CHUN
             counted["triples"] += chunk.count(b"\n")
             counted["bytes"] += len(chunk)
             try:
-                store.bulk_load(input=chunk, format=pyoxigraph.RdfFormat.N_TRIPLES)
+                store.bulk_load(input=chunk, format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
             except (SyntaxError, OSError, ValueError) as exc:
                 raise StoreError(f"{graph_file}: Oxigraph refused the RDF: {_one_line(exc)}") from exc
         store.optimize()
