@@ -499,7 +499,8 @@ class _Builder:
             "<h1>Knowledge graph</h1>",
             f'<p class="kg-lead">{counts.get("Paper", 0):,} papers naming {sum(counts[t] for t in ENTITY_TYPES):,} '
             f"methods, datasets, tasks and metrics; {len(self.boards.rows):,} stated results.</p>",
-            '<section><h2>Search</h2><input id="kg-search" type="search" data-root="" autocomplete="off" '
+            '<section><h2>Search</h2><input id="kg-search" type="search" data-root="" '
+            f'data-index={attr(pages.SEARCH_INDEX)} autocomplete="off" '
             'placeholder="Search entities and papers by name, alias or title" aria-label="Search entities and papers">'
             ' <span id="kg-search-status" class="kg-meta"></span><ul id="kg-search-results"></ul></section>',
             f'<div class="kg-cols">{"".join(columns)}</div>',
