@@ -58,8 +58,9 @@ _COOCCUR = 15
 _PAPERS_PER_ENTITY = 500
 _WRITERS = 8
 _MAP_MIN_PAPERS = 2
-_MAP_LINKS = 3
+_MAP_LINKS = 2
 _MERGE_ABOVE = 20_000
+_CACHE_ITEMS = 20_000
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ class _Builder:
         return self._graph_section(node, sub, left_out, note, ENTITY_VIEW["max_nodes"])
 
     def _graph_section(self, node: str, sub: nx.MultiDiGraph, left_out: int, note: str, max_nodes: int) -> str:
+        if len(self.cache) > _CACHE_ITEMS:  # pages come in id order, so recent items are the ones reused
+            self.cache.clear()
         data = vis_data(self.graph, sub, node, url_of=self.paths.get, left_out=left_out, cache=self.cache)
         data["root"] = "../"
         if left_out:
@@ -389,7 +392,7 @@ class _Builder:
             meta = f'<p class="kg-meta">aliases: {esc(", ".join(aliases))}</p>' if aliases else ""
             entries.append(f'<section class="kg-entry" id={attr(anchor)}><h2>{esc(name)} '
                            f'<span class="kg-type">{esc(kind)}</span></h2>{meta}{"".join(rows)}</section>')
-        bucket = path.rsplit("-", 1)[1].removesuffix(".html")
+        bucket = path.split("_one-paper-", 1)[1].removesuffix(".html")
         body = (f"<h1>{esc(_plural(kind).capitalize())} named by one paper: {esc(bucket.upper())} "
                 f'<span class="kg-meta">({len(nodes):,})</span></h1>\n<p class="kg-meta">Each with the paper and '
                 "the sentence that names it. Entities named by more papers have a page of their own.</p>\n"
