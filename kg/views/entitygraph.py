@@ -17,14 +17,14 @@ import networkx as nx
 
 from kg.errors import GraphError
 
-__all__ = ["ENTITY_KINDS", "PaperIndex", "entity_neighbourhood", "join_through", "result_label"]
+__all__ = ["ENTITY_KINDS", "SCAN_PAPERS", "PaperIndex", "entity_neighbourhood", "join_through", "result_label"]
 
 ENTITY_KINDS: tuple[str, ...] = ("Method", "Dataset", "Metric", "Task")
 _PAPERS_PER_EDGE = 5
 _RESULTS_PER_VIEW = 12
 _JOIN_DEGREE = 60
 _SPARSE_ABOVE = 15
-_SCAN = 80
+SCAN_PAPERS = 80
 _LINKS_PER_NODE = 3
 
 
@@ -86,7 +86,8 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
     for step in range(1, max(1, hops) + 1):
         found: Counter[str] = Counter()
         for node in frontier:
-            for paper in index.papers.get(node, ()):
+            papers = index.papers.get(node, ())
+            for paper in papers if step == 1 else papers[:SCAN_PAPERS]:  # beyond the center, each entity's first few
                 if every_kind:
                     found.update(index.entities[paper].keys())
                 else:
@@ -110,7 +111,7 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
     # page next to a hub named by thousands of papers still takes milliseconds. Each paper is read once.
     scan = set(index.papers.get(center, ()))
     for node in keep[1:]:
-        scan.update(index.papers.get(node, ())[:_SCAN])
+        scan.update(index.papers.get(node, ())[:SCAN_PAPERS])
     found_in: dict[tuple[str, str], list[str]] = defaultdict(list)
     for paper in sorted(scan):
         inside = sorted(kept.intersection(index.entities[paper]))

@@ -15,7 +15,8 @@ from kg.outputs import recover, write_text_atomic
 from kg.views.paths import page_paths
 from kg.views.entitygraph import ENTITY_KINDS, entity_neighbourhood
 from kg.views.render import render_view
-from kg.views.subgraph import find_node, neighbourhood, node_label
+from kg.views.subgraph import find_node, neighbourhood, node_label, unknown_name
+from kg.views.viewindex import local_graph, open_index
 
 __all__ = ["ViewReport", "view", "load_graph", "choose_view"]
 
@@ -92,6 +93,21 @@ def choose_view(graph: nx.MultiDiGraph, center: str, *, hops: int = 1, types: It
     return neighbourhood(graph, center, hops=hops, types=wanted, max_nodes=max_nodes, join=wanted is not None)
 
 
+def _read_around(graph_dir: Path, name: str, *, hops: int, types: Iterable[str] | None,
+                 max_nodes: int) -> tuple[nx.MultiDiGraph, str]:
+    """The part of the build in `graph_dir` a view of `name` reads, through the build's view index (written
+    by the first view), and the node `name` means; GraphError naming the closest names when none."""
+    recover(graph_dir)
+    with open_index(graph_dir) as index:
+        center = index.find(name)
+        if center is None:
+            raise unknown_name(name, index.suggest(name))
+        wanted = set(types) if types else None
+        entity_view = index.kind(center) in ENTITY_KINDS and (wanted is None or not wanted & {"Paper"})
+        return local_graph(index, center, hops=hops, entity_view=entity_view, types=wanted,
+                           max_nodes=max_nodes), center
+
+
 def view(graph_dir: Path | nx.MultiDiGraph, name: str, out: Path, *, hops: int = 1,
          types: Iterable[str] | None = None, max_nodes: int = 300, site_url: str | None = None) -> ViewReport:
     """Write the neighbourhood of the node `name` (entity or paper, matched forgivingly) to the HTML file `out`.
@@ -100,8 +116,11 @@ def view(graph_dir: Path | nx.MultiDiGraph, name: str, out: Path, *, hops: int =
     relative path of a site written by `site`), clicking a node opens its page there.
     Raises GraphError for an unknown name (naming the closest ones), OutputError when `out` cannot be written.
     """
-    graph = graph_dir if isinstance(graph_dir, nx.MultiDiGraph) else load_graph(Path(graph_dir))
-    center = find_node(graph, name)
+    if isinstance(graph_dir, nx.MultiDiGraph):
+        graph = graph_dir
+        center = find_node(graph, name)
+    else:
+        graph, center = _read_around(Path(graph_dir), name, hops=hops, types=types, max_nodes=max_nodes)
     sub, left_out = choose_view(graph, center, hops=hops, types=types, max_nodes=max_nodes)
     url_of = None
     root = ""
