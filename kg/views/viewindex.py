@@ -33,13 +33,14 @@ import networkx as nx
 from kg.errors import GraphError, OutputError
 from kg.graph.io import GRAPH_FILE
 from kg.graph.stream import iter_graph
+from kg.outputs import umask_mode
 from kg.views.entitygraph import SCAN_PAPERS, ENTITY_KINDS
 from kg.views.subgraph import lookup_keys, name_keys, node_label, rank_hits
 
 __all__ = ["INDEX_FILE", "ViewIndex", "open_index", "local_graph"]
 
 INDEX_FILE = "view-index.sqlite"
-_SCHEMA = 1
+_SCHEMA = 2
 _BATCH = 5_000
 _NOT_IN_VIEWS = ("abstract",)  # the longest attribute, shown on paper pages only
 _RESULT_EDGES = ("OF_METHOD", "ON_DATASET", "MEASURED_BY")
@@ -61,6 +62,7 @@ def _write(graph_file: Path, target: Path) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, umask_mode(0o666))  # mkstemp makes it 0600: give it a new file's usual mode
     try:
         with closing(sqlite3.connect(tmp)) as db:
             db.executescript("""
@@ -68,7 +70,7 @@ def _write(graph_file: Path, target: Path) -> None:
                 CREATE TABLE meta (stamp TEXT);
                 CREATE TABLE nodes (id TEXT PRIMARY KEY, type TEXT, papers INTEGER, data TEXT);
                 CREATE TABLE names (key TEXT, strength INTEGER, node TEXT, shown TEXT);
-                CREATE TABLE edges (source TEXT, target TEXT, key TEXT, data TEXT);
+                CREATE TABLE edges (source TEXT, target TEXT, key TEXT, sentence TEXT, data TEXT);
             """)
             nodes: list[tuple[Any, ...]] = []
             names: list[tuple[Any, ...]] = []
@@ -77,7 +79,7 @@ def _write(graph_file: Path, target: Path) -> None:
             def flush() -> None:
                 db.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?)", nodes)
                 db.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", names)
-                db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)", edges)
+                db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?)", edges)
                 nodes.clear(), names.clear(), edges.clear()
 
             for section, item in iter_graph(graph_file):
@@ -94,17 +96,23 @@ def _write(graph_file: Path, target: Path) -> None:
                     if head is None or tail is None:
                         raise GraphError(f"{graph_file}: an edge without its source or target")
                     item.pop("extractor_version", None)
-                    for evidence in item.get("evidence") or ():
-                        if isinstance(evidence, dict):
-                            evidence.pop("sentence_start", None)
-                    edges.append((str(head), str(tail), key, json.dumps(item, ensure_ascii=False)))
+                    said = [e for e in item.get("evidence") or () if isinstance(e, dict)]
+                    for evidence in said:
+                        evidence.pop("sentence_start", None)
+                    first = next((str(e["sentence"]) for e in said if e.get("sentence")), None)
+                    edges.append((str(head), str(tail), key, first, json.dumps(item, ensure_ascii=False)))
                 if len(nodes) + len(edges) >= _BATCH:
                     flush()
             flush()
+            # srow: the place of an edge's source in graph.json when it is a paper, so that "the first papers
+            # naming an entity" is one short range of an index.
             db.executescript("""
                 CREATE INDEX names_key ON names (key);
                 CREATE INDEX edges_source ON edges (source);
                 CREATE INDEX edges_target ON edges (target);
+                ALTER TABLE edges ADD COLUMN srow INTEGER;
+                UPDATE edges SET srow = (SELECT n.rowid FROM nodes n WHERE n.id = edges.source AND n.type = 'Paper');
+                CREATE INDEX edges_papers ON edges (target, srow) WHERE srow IS NOT NULL;
             """)
             db.execute("INSERT INTO meta VALUES (?)", (_stamp(graph_file),))
             db.commit()
@@ -160,7 +168,8 @@ class ViewIndex:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self._nodes: dict[str, dict[str, Any]] = {}
+        self._full: dict[str, tuple[int, str, dict[str, Any]]] = {}
+        self._kinds: dict[str, tuple[int, str, dict[str, Any]]] = {}
 
     def find(self, name: str) -> str | None:
         """The node `name` most likely means (the rules of `kg.views.subgraph.NameIndex.find`), or None."""
@@ -190,40 +199,60 @@ class ViewIndex:
         return names[:n]
 
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Attributes (with ``type``, and their place in graph.json under the key "\\0row") of the nodes
-        `ids` that exist; each call returns new dicts."""
+        """Attributes (with ``type``) of the nodes `ids` that exist; each call returns new dicts."""
+        return {i: dict(data) for i, (_, _, data) in self._rows(ids, full=True).items()}
+
+    def kinds(self, ids: Iterable[str]) -> dict[str, str]:
+        """Type of each node of `ids` that exists."""
+        return {i: kind for i, (_, kind, _) in self._rows(ids, full=False).items()}
+
+    def order(self, ids: Iterable[str]) -> dict[str, int]:
+        """Place in graph.json of each node of `ids` that exists."""
+        return {i: row for i, (row, _, _) in self._rows(ids, full=False).items()}
+
+    def _rows(self, ids: Iterable[str], full: bool) -> dict[str, tuple[int, str, dict[str, Any]]]:
         ids = list(dict.fromkeys(ids))
-        wanted = [i for i in ids if i not in self._nodes]
+        cache = self._full if full else self._kinds
+        wanted = [i for i in ids if i not in cache]
         for chunk in _chunks(wanted):
-            for row, node, data in self.db.execute(
-                    f"SELECT rowid, id, data FROM nodes WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-                self._nodes[node] = (row, data)
-        out = {}
-        for i in ids:
-            if i in self._nodes:
-                row, data = self._nodes[i]
-                out[i] = {**json.loads(data), "\0row": row}
-        return out
+            marks = ",".join("?" * len(chunk))
+            if full:
+                for row, node, kind, data in self.db.execute(
+                        f"SELECT rowid, id, type, data FROM nodes WHERE id IN ({marks})", chunk):
+                    cache[node] = (row, kind, json.loads(data))
+            else:
+                for row, node, kind in self.db.execute(f"SELECT rowid, id, type FROM nodes WHERE id IN ({marks})",
+                                                       chunk):
+                    cache[node] = (row, kind, {"type": kind})
+        return {i: cache[i] for i in ids if i in cache}
 
     def kind(self, node: str) -> str | None:
         """The type of `node`, or None when there is no such node."""
-        found = self.nodes([node]).get(node)
-        return str(found.get("type")) if found else None
+        return self.kinds([node]).get(node)
 
     def first_papers(self, entity: str, n: int) -> list[str]:
         """The first `n` papers naming `entity`, in graph.json order (the order `PaperIndex.papers` has)."""
-        return [p for (p,) in self.db.execute(
-            "SELECT e.source FROM edges e JOIN nodes d ON d.id = e.source WHERE e.target = ? AND d.type = 'Paper' "
-            "GROUP BY e.source ORDER BY MIN(d.rowid) LIMIT ?", (entity, n))]
+        return [p for p, _ in self.db.execute(
+            "SELECT source, srow FROM edges WHERE target = ? AND srow IS NOT NULL GROUP BY srow ORDER BY srow LIMIT ?",
+            (entity, n))]
 
-    def edges(self, ids: Iterable[str], end: str) -> Iterator[tuple[int, str, str, str, dict[str, Any]]]:
+    def edges(self, ids: Iterable[str], end: str, light: bool = False, keep: Iterable[str] | None = None
+              ) -> Iterator[tuple[int, str, str, str, dict[str, Any]]]:
         """(order in graph.json, source, target, key, data) of the edges whose `end` ("source" or "target")
-        is one of `ids`."""
-        column = "source" if end == "source" else "target"
+        is one of `ids` (and, with `keep`, whose other end is one of those). `light`: data is only the type
+        and the first evidence sentence (what the entity graph reads; decoding every edge's evidence is most
+        of the time otherwise)."""
+        column, other = ("source", "target") if end == "source" else ("target", "source")
+        also = list(dict.fromkeys(keep)) if keep is not None else []
+        where = f" AND +{other} IN ({','.join('?' * len(also))})" if keep is not None else ""
         for chunk in _chunks(list(dict.fromkeys(ids))):
-            yield from ((row, s, t, k, json.loads(d)) for row, s, t, k, d in self.db.execute(
-                f"SELECT rowid, source, target, key, data FROM edges WHERE {column} IN "
-                f"({','.join('?' * len(chunk))})", chunk))
+            rows = self.db.execute(f"SELECT rowid, source, target, key, {'sentence' if light else 'data'} FROM edges "
+                                   f"WHERE {column} IN ({','.join('?' * len(chunk))}){where}", [*chunk, *also])
+            if light:
+                yield from ((row, s, t, k, {"type": k, **({"evidence": [{"sentence": d}]} if d else {})})
+                            for row, s, t, k, d in rows)
+            else:
+                yield from ((row, s, t, k, json.loads(d)) for row, s, t, k, d in rows)
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
@@ -247,25 +276,38 @@ class _Local:
         self.index = index
         self.edges: dict[int, tuple[str, str, str, dict[str, Any]]] = {}
         self.done: dict[str, set[str]] = {"source": set(), "target": set()}
+        self.targets: dict[str, list[str]] = {}  # distinct targets of each source's gathered edges
 
-    def add(self, ids: Iterable[str], end: str) -> list[tuple[str, str, str, dict[str, Any]]]:
-        """Fetch the edges whose `end` ("source" or "target") is one of `ids`; returns the new ones."""
+    def add(self, ids: Iterable[str], end: str, light: bool = False,
+            keep: set[str] | None = None) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """Fetch the edges whose `end` ("source" or "target") is one of `ids` (`light`: see `ViewIndex.edges`;
+        `keep`: only those whose other end is in it); returns the new ones."""
         todo = [i for i in dict.fromkeys(ids) if i not in self.done[end]]
-        self.done[end].update(todo)
+        if keep is None:
+            self.done[end].update(todo)
         new = []
-        for row, s, t, k, d in self.index.edges(todo, end):
+        for row, *edge in self.index.edges(todo, end, light, keep):
             if row not in self.edges:
-                self.edges[row] = (s, t, k, d)
-                new.append((s, t, k, d))
+                self.edges[row] = tuple(edge)  # type: ignore[assignment]
+                new.append(self.edges[row])
+                targets = self.targets.setdefault(edge[0], [])
+                if edge[1] not in targets:
+                    targets.append(edge[1])
         return new
 
-    def graph(self, extra: Iterable[str] = ()) -> nx.MultiDiGraph:
+    def graph(self, extra: Iterable[str] = (), full: set[str] | None = None) -> nx.MultiDiGraph:
+        """The gathered edges and their ends as a graph; with `full`, only those nodes and the papers get every
+        attribute, the others their type alone (all an entity graph reads of them)."""
         ends = {n for s, t, _, _ in self.edges.values() for n in (s, t)} | set(extra)
-        attrs = self.index.nodes(ends)
+        if full is None:
+            attrs = self.index.nodes(ends)
+        else:
+            kinds = self.index.kinds(ends)
+            attrs = {n: {"type": k} for n, k in kinds.items()}
+            attrs.update(self.index.nodes(n for n, k in kinds.items() if n in full or k == "Paper"))
+        order = self.index.order(attrs)
         graph = nx.MultiDiGraph()
-        graph.add_nodes_from((n, attrs[n]) for n in sorted(attrs, key=lambda n: attrs[n]["\0row"]))
-        for data in attrs.values():
-            data.pop("\0row", None)
+        graph.add_nodes_from((n, attrs[n]) for n in sorted(attrs, key=order.__getitem__))
         for row in sorted(self.edges):
             s, t, k, d = self.edges[row]
             if s in attrs and t in attrs:
@@ -276,45 +318,55 @@ class _Local:
 def local_graph(index: ViewIndex, center: str, *, hops: int, entity_view: bool,
                 types: Iterable[str] | None = None, max_nodes: int = 300) -> nx.MultiDiGraph:
     """The part of the graph a view of `center` reads (see the module's docstring), as a networkx graph."""
-    if center not in index.nodes([center]):
+    if index.kind(center) is None:
         raise GraphError(f"no node {center!r} in the graph")
     local = _Local(index)
-    extra = [center]
     if entity_view:
-        extra += _entity_part(index, local, center, hops, set(types or ENTITY_KINDS) & set(ENTITY_KINDS), max_nodes)
-    else:
-        layer, ball = {center}, {center}
-        for _ in range(hops):
-            found = local.add(layer, "source") + local.add(layer, "target")
-            layer = {n for s, t, _, _ in found for n in (s, t)} - ball
-            ball |= layer
-        local.add(layer, "source")  # the edges among the farthest nodes, and what their papers name
-    return local.graph(extra)
+        extra, full = _entity_part(index, local, center, hops, set(types or ENTITY_KINDS) & set(ENTITY_KINDS),
+                                   max_nodes)
+        return local.graph(extra, full)
+    layer, ball = {center}, {center}
+    for _ in range(hops):
+        found = local.add(layer, "source") + local.add(layer, "target")
+        layer = {n for s, t, _, _ in found for n in (s, t)} - ball
+        ball |= layer
+    local.add(layer, "source")  # the edges among the farthest nodes, and what their papers name
+    return local.graph([center])
 
 
 def _entity_part(index: ViewIndex, local: _Local, center: str, hops: int, wanted: set[str],
-                 max_nodes: int) -> list[str]:
-    """Fetch what `entity_neighbourhood` reads around `center`; returns nodes to add without their edges."""
-    from kg.views.entitygraph import entity_neighbourhood
-
+                 max_nodes: int) -> tuple[list[str], set[str]]:
+    """Fetch what `entity_neighbourhood` reads around `center`, ranking the entities as it does (the same
+    steps, counts and order), so that the first papers of the kept ones are read only for those; returns
+    the nodes to add without their edges and the nodes whose attributes the view shows."""
     into = local.add([center], "target")  # its papers, results and variants
-    papers = [s for s, _, _, _ in into if index.kind(s) == "Paper"]
-    frontier, seen = {center}, {center}
+    kinds = index.kinds(s for s, _, _, _ in into)
+    papers = list(dict.fromkeys(s for s, _, _, _ in into if kinds.get(s) == "Paper"))
+    frontier, seen = [center], {center}
+    score: dict[str, int] = {}
+    distance: dict[str, int] = {}
     for step in range(1, max(1, hops) + 1):
-        if step > 1:
-            papers = [p for e in sorted(frontier) for p in index.first_papers(e, SCAN_PAPERS)]
-        named = {t for _, t, _, _ in local.add(papers, "source")} | {
-            t for s, t, _, _ in local.edges.values() if s in set(papers)}
-        kinds = index.nodes(named - seen)
-        found = {e for e, d in kinds.items() if d.get("type") in wanted}
-        seen |= found
-        frontier = found
-        if len(seen) > max_nodes * 20 or not found:
+        found: dict[str, int] = {}
+        for node in frontier:
+            read = papers if step == 1 else index.first_papers(node, SCAN_PAPERS)
+            local.add(read, "source", light=True)
+            for paper in read:
+                for entity in local.targets.get(paper, ()):
+                    found[entity] = found.get(entity, 0) + 1
+        types = index.kinds(found)
+        found = {e: c for e, c in found.items() if e not in seen and types.get(e) in wanted}
+        for entity, count in found.items():
+            distance[entity] = step
+            score[entity] = score.get(entity, 0) + count
+        seen |= set(found)
+        frontier = sorted(found)
+        if len(seen) > max_nodes * 20:
             break
-    sub, _ = entity_neighbourhood(local.graph([center]), center, hops=hops, types=wanted, max_nodes=max_nodes,
-                                  results=False)
-    local.add([p for e in sub if e != center for p in index.first_papers(e, SCAN_PAPERS)], "source")
+    kept = sorted(score, key=lambda n: (distance[n], -score[n], n))[: max(0, max_nodes - 1)]
+    keep = {center, *kept}
+    local.add([p for e in kept for p in index.first_papers(e, SCAN_PAPERS)], "source", light=True, keep=keep)
     results = [s for s, _, k, _ in into if k in _RESULT_EDGES]
-    local.add(results, "source")
+    ends = local.add(results, "source")
     result_data = index.nodes(results)
-    return [str(d["paper"]) for d in result_data.values() if isinstance(d.get("paper"), str)]
+    extra = [center, *(str(d["paper"]) for d in result_data.values() if isinstance(d.get("paper"), str))]
+    return extra, {*keep, *results, *(t for _, t, _, _ in ends), *extra}
