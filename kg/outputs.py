@@ -198,12 +198,32 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fh.fileno())
 
 
+def _sync_filesystem(root: Path) -> None:
+    """Flush everything written to the filesystem holding `root` in one call (Linux ``syncfs``; ``sync``
+    elsewhere): a folder of 75,000 pages otherwise costs 75,000 disk cache flushes, most of the write time."""
+    try:
+        import ctypes
+
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()
+
+
 @contextmanager
-def atomic_directory(out: Path, *, marker: str = MANIFEST, what: str = "a kg output") -> Iterator[Path]:
+def atomic_directory(out: Path, *, marker: str = MANIFEST, what: str = "a kg output",
+                     many_files: bool = False) -> Iterator[Path]:
     """Yield an empty temporary folder; on normal exit it replaces `out` whole, on any error it is removed.
 
     Refuses to replace an existing non-empty folder without the `marker` file that such an output has
-    (`what` names it in the message), so a mistyped ``--out`` never deletes someone's files.
+    (`what` names it in the message), so a mistyped ``--out`` never deletes someone's files. Before the swap
+    its files are flushed to disk one by one, or with `many_files` (a site's pages) the filesystem at once.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -219,7 +239,10 @@ def atomic_directory(out: Path, *, marker: str = MANIFEST, what: str = "a kg out
         raise space_error(exc, out) or OutputError(f"{out}: cannot write here: {exc.strerror or exc}") from exc
     try:
         yield tmp
-        _fsync_tree(tmp)
+        if many_files:
+            _sync_filesystem(tmp)
+        else:
+            _fsync_tree(tmp)
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         if out.exists():
             os.rename(out, old)

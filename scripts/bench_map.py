@@ -9,11 +9,12 @@ computed when the site was written). Opens SITE_DIR/index.html --runs times in a
 (Debian's /usr/bin/chromium via Playwright, every non-file:// request blocked). Printed per run:
 
 - page parsed: ms from navigation start to DOMContentLoaded (the index and its scripts, the search index too);
-- ready: ms from navigation start until sigma has drawn the map (kg-map.js sets `window.kgMap.readyAt`);
-- zoom: ms for one camera zoom and the frame that draws it, i.e. how long the map takes to answer a gesture;
+- first frame: ms from navigation start until sigma has handed its first frame to WebGL (`window.kgMap.readyAt`);
+- drawn: ms from navigation start until that frame is drawn (one pixel read back waits for it);
+- zoom: ms for one camera zoom until its frame is drawn, i.e. how long the map takes to answer a gesture;
 - click: ms from a click on a node to sigma reporting the node clicked.
 
-The issue's target for the 50k corpus-large build is ready + zoom under 3,000 ms; this script records the
+The issue's target for the 50k corpus-large build is drawn + zoom under 3,000 ms; this script records the
 figures, it does not fail on them.
 """
 
@@ -31,17 +32,28 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
 from browser import browser_problem, chromium  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
+# sigma hands its frames to WebGL and returns; reading one pixel back waits until the frame is really drawn
+# (in headless Chromium that is software WebGL, SwiftShader, where most of the time goes).
+_FINISH = """() => {
+    const c = window.kgMap.sigma.getStageCanvas(), gl = c.getContext('webgl2') || c.getContext('webgl');
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+    return performance.now();
+}"""
 
 _ZOOM = """async () => {
     const s = window.kgMap.sigma, cam = s.getCamera();
     const t0 = performance.now();
     await new Promise(done => { s.once('afterRender', done); cam.setState({ratio: cam.ratio / 1.5}); });
+    const c = s.getStageCanvas(), gl = c.getContext('webgl2') || c.getContext('webgl');
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
     return performance.now() - t0;
 }"""
 
-_CLICK_TARGET = """() => {
+_CLICK_TARGET = """(node) => {
     const m = window.kgMap, s = m.sigma;
-    const p = s.graphToViewport(s.getGraph().getNodeAttributes('0'));
+    const p = s.graphToViewport(s.getGraph().getNodeAttributes(String(node)));
     const box = document.getElementById('kg-map').getBoundingClientRect();
     window.__clicked = null;
     m.urls = m.urls.map(() => "");  // measure the click, do not leave the page
@@ -80,23 +92,30 @@ def main() -> int:
             nodes = tab.page.evaluate("window.kgMap.nodeCount")
             edges = tab.page.evaluate("window.kgMap.graph.size")
             at = tab.page.evaluate("window.kgMap.readyAt")
+            drawn = tab.page.evaluate(_FINISH)
             loaded = tab.page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
             tab.page.locator("#kg-map").scroll_into_view_if_needed()
-            point = tab.page.evaluate(_CLICK_TARGET)
-            tab.page.mouse.move(point["x"], point["y"])
-            moved = tab.page.evaluate("performance.now()")
-            tab.page.mouse.click(point["x"], point["y"])
-            tab.page.wait_for_function("window.__clicked !== null", timeout=10_000)
+            for node in range(12):  # a node drawn under another one's label does not take the click: try the next
+                point = tab.page.evaluate(_CLICK_TARGET, node)
+                tab.page.mouse.move(point["x"], point["y"])
+                moved = tab.page.evaluate("performance.now()")
+                tab.page.mouse.click(point["x"], point["y"])
+                try:
+                    tab.page.wait_for_function("window.__clicked !== null", timeout=3_000)
+                    break
+                except PlaywrightTimeout:
+                    continue
             answered = tab.page.evaluate("window.__clicked") - moved
             took = tab.page.evaluate(_ZOOM)
             problems = tab.problems()
-        ready.append(at)
+        ready.append(drawn)
         zoom.append(took)
         click.append(answered)
-        print(f"run {run}: {nodes:,} nodes, {edges:,} edges; page parsed {loaded:,.0f} ms, map ready {at:,.0f} ms, zoom {took:,.0f} ms, "
+        print(f"run {run}: {nodes:,} nodes, {edges:,} edges; page parsed {loaded:,.0f} ms, first frame handed to WebGL "
+              f"{at:,.0f} ms, drawn {drawn:,.0f} ms, zoom {took:,.0f} ms, "
               f"click {answered:,.0f} ms{'; PROBLEMS ' + '; '.join(problems) if problems else ''}")
-    print(f"median: ready {statistics.median(ready):,.0f} ms, zoom {statistics.median(zoom):,.0f} ms, "
-          f"click {statistics.median(click):,.0f} ms; ready + zoom "
+    print(f"median: drawn {statistics.median(ready):,.0f} ms, zoom {statistics.median(zoom):,.0f} ms, "
+          f"click {statistics.median(click):,.0f} ms; drawn + zoom "
           f"{statistics.median(ready) + statistics.median(zoom):,.0f} ms (target 3,000)")
     return 0
 

@@ -317,12 +317,12 @@ def test_a_large_site_puts_single_paper_entities_on_list_pages(tmp_path: Path) -
     report = write_site(graph, tmp_path / "s", merge_single=True)
     assert report.pages["List"] > 0
     paths = page_paths(graph, frozenset({"method:convolutional-neural-network", "method:resnet"}))
-    assert paths["method:convolutional-neural-network"] == "method/_one-paper-c.html#convolutional-neural-network"
-    page = (tmp_path / "s" / "method" / "_one-paper-c.html").read_text()
+    assert paths["method:convolutional-neural-network"] == "method/_one-paper-co.html#convolutional-neural-network"
+    page = (tmp_path / "s" / "method" / "_one-paper-co.html").read_text()
     assert 'id="convolutional-neural-network"' in page and "Image classification benchmarks" in page
     assert not (tmp_path / "s" / "method" / "convolutional-neural-network.html").exists()
     assert (tmp_path / "s" / "method" / "resnet.html").is_file()  # in a result: keeps its page
-    assert 'href="../method/_one-paper-c.html#convolutional-neural-network"' in (
+    assert 'href="../method/_one-paper-co.html#convolutional-neural-network"' in (
         tmp_path / "s" / "browse" / "method.html").read_text()
     _check_links(tmp_path / "s", sorted((tmp_path / "s").rglob("*.html")))
     _assert_two_clicks(tmp_path / "s")

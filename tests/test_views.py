@@ -272,3 +272,72 @@ def test_corpus_views_read(corpus_dir: Path, tmp_path_factory: pytest.TempPathFa
     assert {"Method", "Dataset", "Task", "Metric"} <= kinds and "Paper" not in kinds
     readme, _ = choose_view(graph, find_node(graph, "imagenet"), hops=2, types=["Method", "Dataset"], max_nodes=500)
     assert readme.number_of_nodes() > 100 and nx.is_weakly_connected(readme)
+
+
+def _shape(sub: "nx.MultiDiGraph") -> tuple[set[str], set[tuple[str, str, str, object]]]:
+    return set(sub.nodes), {(u, v, str(k), d.get("weight")) for u, v, k, d in sub.edges(keys=True, data=True)}
+
+
+_VIEWS = [({}, "entity graph"), ({"hops": 2, "types": ["Method", "Dataset"], "max_nodes": 500}, "README example"),
+          ({"types": ["Paper", "Method"]}, "with papers"), ({"hops": 2, "max_nodes": 60}, "two steps")]
+
+
+def _assert_index_reads_what_memory_shows(graph_dir: Path, graph: "nx.MultiDiGraph", names: list[str],
+                                          part: bool = False) -> None:
+    from kg.views.standalone import _read_around, choose_view
+
+    for name in names:
+        center = find_node(graph, name)
+        for options, what in _VIEWS:
+            local, found = _read_around(graph_dir, name, hops=options.get("hops", 1), types=options.get("types"),
+                                        max_nodes=options.get("max_nodes", 300))
+            assert found == center, (name, what)
+            assert not part or local.number_of_nodes() < graph.number_of_nodes(), (name, what)
+            expected = _shape(choose_view(graph, center, **options)[0])
+            assert _shape(choose_view(local, center, **options)[0]) == expected, (name, what)
+
+
+def test_a_view_of_a_build_reads_its_index_and_shows_what_the_whole_graph_shows(graph_dir: Path) -> None:
+    from kg.views.standalone import load_graph
+    from kg.views.viewindex import INDEX_FILE
+
+    graph = load_graph(graph_dir)
+    _assert_index_reads_what_memory_shows(graph_dir, graph, ["Transformer", "ImageNet", "MoT"])
+    index = graph_dir / INDEX_FILE
+    assert index.is_file()
+    stamp = index.stat().st_mtime_ns
+    view(graph_dir, "Transformer", graph_dir.parent / "a.html")
+    assert index.stat().st_mtime_ns == stamp  # read, not written again
+    graph.nodes["method:transformer"]["aliases"] = ["Transformer", "Attention machine"]
+    write_graph(graph, graph_dir / "graph.json")  # a new build: the index follows it
+    assert view(graph_dir, "attention machine", graph_dir.parent / "b.html").center == "method:transformer"
+
+
+def test_the_view_index_of_a_build_folder_it_cannot_write_goes_to_the_cache(
+        graph_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from kg.views import viewindex
+
+    writable = os.access
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(viewindex.os, "access", lambda p, mode: Path(p) != graph_dir and writable(p, mode))
+    assert view(graph_dir, "Transformer", tmp_path / "v.html").center == "method:transformer"
+    assert len(list((tmp_path / "cache" / "view-index").glob("*.sqlite"))) == 1
+    assert not (graph_dir / viewindex.INDEX_FILE).exists()
+
+
+@pytest.mark.corpus
+def test_corpus_views_through_the_index_match_the_whole_graph(corpus_dir: Path,
+                                                               tmp_path_factory: pytest.TempPathFactory) -> None:
+    from view_graphs import corpus_site
+
+    from kg.views.standalone import load_graph
+
+    graph_dir, _, _ = corpus_site(corpus_dir, tmp_path_factory)
+    graph = load_graph(graph_dir)
+    ranked = sorted((n for n, d in graph.nodes(data=True) if d.get("type") in ("Method", "Dataset", "Task")),
+                    key=lambda n: (-graph.nodes[n]["paper_count"], n))
+    papers = sorted(n for n, d in graph.nodes(data=True) if d.get("type") == "Paper")
+    _assert_index_reads_what_memory_shows(graph_dir, graph, [*ranked[:3], ranked[len(ranked) // 2], papers[0]],
+                                          part=True)

@@ -120,7 +120,9 @@ def test_xss_in_the_site_runs_nothing_and_shows_as_text(browser: Browser, tmp_pa
     index = browser.open(tmp_path / "site" / "index.html")
     index.page.wait_for_function("window.kgMap && window.kgMap.ready", timeout=30_000)
     assert XSS_NAME in index.page.evaluate("window.kgMap.graph.mapNodes((n, a) => a.label).join(' ')")
+    assert index.page.evaluate("typeof window.KG_INDEX") == "undefined"  # loaded on first use, not with the page
     index.page.fill("#kg-search", "alert")
+    index.page.wait_for_function("window.kgSearch.query === 'alert'", timeout=10_000)
     results = index.page.inner_text("#kg-search-results")
     assert XSS_IMG in results and XSS_SCRIPT in results and XSS_NAME in results
     _no_injected_elements(index)

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from kg.errors import GraphError
 from kg.graph.model import NODE_TYPES
 
-__all__ = ["iter_nodes", "iter_edges", "type_from_id", "NodeTypes"]
+__all__ = ["iter_nodes", "iter_edges", "iter_graph", "type_from_id", "NodeTypes"]
 
 _WINDOW = 1 << 22
 _DECODER = json.JSONDecoder()
@@ -110,6 +110,14 @@ def _skip_array(reader: _Reader) -> None:
 
 def _items(path: Path, wanted: str) -> Iterator[dict[str, Any]]:
     """The items of the top-level array `wanted` ("nodes" or "edges") of node-link file `path`."""
+    for _, item in _sections(path, (wanted,)):
+        yield item
+
+
+def _sections(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(array name, item) for the items of the top-level arrays `wanted`, in file order; stops after the last
+    wanted array and passes over the others item by item."""
+    left = set(wanted)
     try:
         fh = open(path, "rb")
     except FileNotFoundError as exc:
@@ -122,7 +130,7 @@ def _items(path: Path, wanted: str) -> Iterator[dict[str, Any]]:
         while reader.peek() != "}":
             key = reader.value()
             reader.expect(":")
-            if key != wanted:
+            if key not in left:
                 reader.skip()
             else:
                 reader.expect("[")
@@ -130,13 +138,15 @@ def _items(path: Path, wanted: str) -> Iterator[dict[str, Any]]:
                     while True:
                         item = reader.value()
                         if not isinstance(item, dict):
-                            raise GraphError(f"{path}: an item of {wanted!r} is not an object")
-                        yield item
+                            raise GraphError(f"{path}: an item of {key!r} is not an object")
+                        yield key, item
                         if reader.peek() != ",":
                             break
                         reader.pos += 1
                 reader.expect("]")
-                return
+                left.discard(key)
+                if not left:
+                    return
             if reader.peek() == ",":
                 reader.pos += 1
         return
@@ -150,6 +160,11 @@ def iter_nodes(path: Path) -> Iterator[dict[str, Any]]:
 def iter_edges(path: Path) -> Iterator[dict[str, Any]]:
     """Every edge of graph.json at `path` as its dict (``source``, ``target``, ``key``, attributes)."""
     return _items(Path(path), "edges")
+
+
+def iter_graph(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """("nodes", node) and ("edges", edge) for every item of graph.json at `path`, in one pass in file order."""
+    return _sections(Path(path), ("nodes", "edges"))
 
 
 _PREFIX_TYPE = {label.lower(): label for label in NODE_TYPES if label != "Paper"}

@@ -17,14 +17,14 @@ import networkx as nx
 
 from kg.errors import GraphError
 
-__all__ = ["ENTITY_KINDS", "PaperIndex", "entity_neighbourhood", "join_through", "result_label"]
+__all__ = ["ENTITY_KINDS", "SCAN_PAPERS", "PaperIndex", "entity_neighbourhood", "join_through", "result_label"]
 
 ENTITY_KINDS: tuple[str, ...] = ("Method", "Dataset", "Metric", "Task")
 _PAPERS_PER_EDGE = 5
 _RESULTS_PER_VIEW = 12
 _JOIN_DEGREE = 60
 _SPARSE_ABOVE = 15
-_SCAN = 300
+SCAN_PAPERS = 80
 _LINKS_PER_NODE = 3
 
 
@@ -68,9 +68,10 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
                          index: PaperIndex | None = None, results: bool = True) -> tuple[nx.MultiDiGraph, int]:
     """The entities within `hops` shared-paper steps of `center`, joined by SHARES_PAPERS edges.
 
-    Each edge has ``weight`` (papers shared; between two nodes other than the center, counted over the first
-    300 papers of each) and ``papers`` (up to 5: id, title, sentence of each end). With
-    `results`, the center's own results are added as Result nodes linked to their method, dataset and metric.
+    Each edge has ``weight`` (papers shared; between two nodes other than the center, counted over the
+    center's papers and the first 80 papers of each kept node) and ``papers`` (up to 5: id, title, sentence
+    of each end). With `results`, the center's own results are added as Result nodes linked to their method,
+    dataset and metric.
     Returns the subgraph and how many entities were left out by `max_nodes`.
     """
     if center not in graph:
@@ -81,13 +82,18 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
     frontier = {center}
     seen = {center}
     distance = {center: 0}
+    every_kind = wanted == set(ENTITY_KINDS)  # the index holds entities only: no type to look up
     for step in range(1, max(1, hops) + 1):
         found: Counter[str] = Counter()
         for node in frontier:
-            for paper in index.papers.get(node, ()):
-                for other in index.entities[paper]:
-                    if other not in seen and graph.nodes[other].get("type") in wanted:
-                        found[other] += 1
+            papers = index.papers.get(node, ())
+            for paper in papers if step == 1 else papers[:SCAN_PAPERS]:  # beyond the center, each entity's first few
+                if every_kind:
+                    found.update(index.entities[paper].keys())
+                else:
+                    found.update(o for o in index.entities[paper] if graph.nodes[o].get("type") in wanted)
+        for done in seen & found.keys():
+            del found[done]
         for other, count in found.items():
             distance[other] = step
             score[other] += count
@@ -101,16 +107,18 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
     kept = set(keep)
     sub = nx.MultiDiGraph()
     sub.add_nodes_from((n, graph.nodes[n]) for n in keep)
-    found_in: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for node in keep:
-        # The center's links are counted over all its papers; the others' over their first few hundred, so a
-        # page next to a hub named by thousands of papers still takes milliseconds.
-        papers = index.papers.get(node, ())
-        for paper in papers if node == center else papers[:_SCAN]:
-            for other in index.entities[paper]:
-                if other in kept and other != node:
-                    found_in[(node, other) if node < other else (other, node)].add(paper)
-    pairs = {pair: sorted(papers) for pair, papers in found_in.items()}
+    # The papers to look in: all of the center's, and the first few dozen of each other kept entity's, so a
+    # page next to a hub named by thousands of papers still takes milliseconds. Each paper is read once.
+    scan = set(index.papers.get(center, ()))
+    for node in keep[1:]:
+        scan.update(index.papers.get(node, ())[:SCAN_PAPERS])
+    found_in: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for paper in sorted(scan):
+        inside = sorted(kept.intersection(index.entities[paper]))
+        for i, a in enumerate(inside):
+            for b in inside[i + 1:]:
+                found_in[(a, b)].append(paper)
+    pairs = dict(found_in)
     strongest: set[tuple[str, str]] = set()
     if len(keep) > _SPARSE_ABOVE:  # a hairball otherwise: keep each node's strongest few links to non-centers
         around: dict[str, list[tuple[int, tuple[str, str]]]] = defaultdict(list)

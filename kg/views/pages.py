@@ -48,7 +48,7 @@ def page(title: str, body: str, *, root: str = "../", graph: bool = False, searc
         head.insert(0, f'<link rel="stylesheet" href={attr(root + "assets/vis-network.css")}>')
         scripts += [root + "assets/vis-network.min.js", root + "assets/kg-graph.js"]
     if search:
-        scripts += [root + SEARCH_INDEX, root + "assets/kg-search.js"]
+        scripts += [root + "assets/kg-search.js"]  # it loads SEARCH_INDEX when the box is first used
     scripts += [root + src for src in extra]
     tags = "".join(f"<script src={attr(src)}></script>\n" for src in scripts)
     browse = "".join(f'<a href={attr(f"{root}browse/{t.lower()}.html")}>{t}s</a>' for t in BROWSE_TYPES)

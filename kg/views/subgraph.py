@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -19,7 +19,7 @@ import networkx as nx
 from kg.errors import GraphError
 from kg.graph.resolve import surface_key
 
-__all__ = ["NameIndex", "find_node", "neighbourhood", "node_label", "find_text", "ALL_TYPES"]
+__all__ = ["NameIndex", "name_keys", "lookup_keys", "rank_hits", "unknown_name", "find_node", "neighbourhood", "node_label", "find_text", "ALL_TYPES"]
 
 ALL_TYPES: tuple[str, ...] = ("Paper", "Method", "Dataset", "Metric", "Task", "Result")
 _WORD = re.compile(r"[^\W_]+")
@@ -65,6 +65,48 @@ def _acronym_loose(name: str) -> str | None:
     return "".join(w[0] for w in words).casefold()
 
 
+def name_keys(node: str, data: dict[str, object]) -> Iterator[tuple[str, int, str | None]]:
+    """(key, match strength, name shown for the key or None) for every way of naming `node`; none for a
+    Result. What `NameIndex` and the on-disk index of `kg view` (`kg.views.viewindex`) look names up by."""
+    ntype = data.get("type")
+    if ntype == "Result":
+        return
+    label = node_label(data, node)
+    candidates: list[tuple[str, int, str | None]] = [(str(node), _EXACT_ID, None), (label, _EXACT_NAME, None),
+                                                    (surface_key(label), _NAME_KEY, label)]
+    if ntype == "Paper":
+        extra = data.get("arxiv_id")
+        if isinstance(extra, str) and extra:
+            candidates.append((extra.casefold(), _EXACT_ID, None))
+    else:
+        for alias in data.get("aliases") or ():  # type: ignore[attr-defined]
+            if isinstance(alias, str) and alias.strip():
+                candidates.append((surface_key(alias), _ALIAS_KEY, alias))
+        for acronym in (_acronym(label), _acronym_loose(label)):
+            if acronym and len(acronym) >= 2:
+                candidates.append((acronym, _ACRONYM, None))
+    yield from ((key, strength, shown) for key, strength, shown in candidates if key)
+
+
+def lookup_keys(name: str) -> list[str]:
+    """The keys a typed name is looked up under (as typed, case-folded, and folded like the graph's names)."""
+    text = name.strip()
+    return [text, text.casefold(), surface_key(text)]
+
+
+def rank_hits(name: str, found: Iterable[tuple[str, int, str]], papers: Callable[[str], int]) -> list[str]:
+    """Nodes matching `name`, best first, from (key, strength, node) rows stored under `lookup_keys(name)`:
+    stronger matches first (an exact string only counts as exact for the key it was stored under), then
+    nodes with more papers (`papers(node)`), then the smaller id."""
+    text = name.strip()
+    hits = [(strength if key == text or strength >= _NAME_KEY else _NAME_KEY, node) for key, strength, node in found]
+    seen: list[str] = []
+    for _, node in sorted(hits, key=lambda h: (h[0], -papers(h[1]), h[1])):
+        if node not in seen:
+            seen.append(node)
+    return seen
+
+
 @dataclass
 class NameIndex:
     """Every way of naming the nodes of one graph, for `find` and `suggest`."""
@@ -78,24 +120,8 @@ class NameIndex:
         """Index the Paper, Method, Dataset, Metric and Task nodes of `graph` (Result nodes have no name)."""
         index = cls(graph)
         for node, data in graph.nodes(data=True):
-            ntype = data.get("type")
-            if ntype == "Result":
-                continue
-            index._add(str(node), node, _EXACT_ID)
-            label = node_label(data, node)
-            index._add(label, node, _EXACT_NAME)
-            index._add(surface_key(label), node, _NAME_KEY, label)
-            if ntype == "Paper":
-                for extra in (data.get("arxiv_id"),):
-                    if isinstance(extra, str) and extra:
-                        index._add(extra.casefold(), node, _EXACT_ID)
-                continue
-            for alias in data.get("aliases") or ():
-                if isinstance(alias, str) and alias.strip():
-                    index._add(surface_key(alias), node, _ALIAS_KEY, alias)
-            for acronym in (_acronym(label), _acronym_loose(label)):
-                if acronym and len(acronym) >= 2:
-                    index._add(acronym, node, _ACRONYM)
+            for key, strength, shown in name_keys(node, data):
+                index._add(key, node, strength, shown)
         return index
 
     def _add(self, key: str, node: str, strength: int, shown: str | None = None) -> None:
@@ -105,27 +131,17 @@ class NameIndex:
         if shown is not None:
             self.display.setdefault(key, shown)
 
-    def _rank(self, hits: Iterable[tuple[int, str]]) -> list[str]:
-        def order(hit: tuple[int, str]) -> tuple[int, int, str]:
-            strength, node = hit
-            count = self.graph.nodes[node].get("paper_count", 0)
-            return strength, -(count if isinstance(count, int) else 0), node
+    def _papers(self, node: str) -> int:
+        count = self.graph.nodes[node].get("paper_count", 0)
+        return count if isinstance(count, int) else 0
 
-        seen: list[str] = []
-        for _, node in sorted(hits, key=order):
-            if node not in seen:
-                seen.append(node)
-        return seen
+    def _rank(self, hits: Iterable[tuple[int, str]]) -> list[str]:
+        return rank_hits("k", (("k", strength, node) for strength, node in hits), self._papers)  # strengths as given
 
     def find(self, name: str) -> str | None:
         """The node `name` most likely means, or None; exact ids and names win over aliases and acronyms."""
-        text = name.strip()
-        hits: list[tuple[int, str]] = []
-        for key in (text, text.casefold(), surface_key(text)):
-            for strength, node in self.keys.get(key, ()):
-                # An exact string only counts as exact for the key it was stored under.
-                hits.append((strength if key == text or strength >= _NAME_KEY else _NAME_KEY, node))
-        ranked = self._rank(hits)
+        found = [(key, strength, node) for key in lookup_keys(name) for strength, node in self.keys.get(key, ())]
+        ranked = rank_hits(name, found, self._papers)
         return ranked[0] if ranked else None
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
@@ -157,9 +173,13 @@ def find_node(graph: nx.MultiDiGraph, name: str, index: NameIndex | None = None)
     found = index.find(name)
     if found is not None:
         return found
-    close = index.suggest(name)
+    raise unknown_name(name, index.suggest(name))
+
+
+def unknown_name(name: str, close: list[str]) -> GraphError:
+    """The error for a name no node answers to, naming the `close` ones."""
     hint = f"; closest: {', '.join(close)}" if close else "; no similar names (see `kg stats` for what is there)"
-    raise GraphError(f"no entity or paper named {name!r}{hint}")
+    return GraphError(f"no entity or paper named {name!r}{hint}")
 
 
 def neighbourhood(graph: nx.MultiDiGraph, center: str, hops: int = 1, types: Iterable[str] | None = None,

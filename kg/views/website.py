@@ -11,19 +11,17 @@ Layout of the folder::
                                scripts and stylesheet, search-index.js, map-data.js
     manifest.json              marks the folder as a kg site (so a rebuild may replace it)
 
-The folder is built next to OUT_DIR and swapped in whole (`kg.outputs.atomic_directory`). Pages share one
-renderer script and embed only their own small graph JSON, so thousands of pages take seconds.
+The folder is built next to OUT_DIR, flushed to disk in one `syncfs` and swapped in whole
+(`kg.outputs.atomic_directory`). Pages share one renderer script and embed only their own small graph JSON.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,10 +54,10 @@ PAPER_VIEW = {"hops": 1, "max_nodes": 80}
 _TOP = 10
 _COOCCUR = 15
 _PAPERS_PER_ENTITY = 500
-_WRITERS = 8
 _MAP_MIN_PAPERS = 2
-_MAP_LINKS = 3
+_MAP_LINKS = 2
 _MERGE_ABOVE = 20_000
+_CACHE_ITEMS = 20_000
 
 
 @dataclass(frozen=True)
@@ -103,19 +101,14 @@ def write_site(graph: nx.MultiDiGraph, out: Path, *, merge_single: bool | None =
         if kind != SITE_KIND:
             raise OutputError(f"{out}: holds a kg build or another output, not a site; choose another folder")
     counts: Counter[str] = Counter()
-    with atomic_directory(out) as tmp, ThreadPoolExecutor(_WRITERS) as writers:
+    with atomic_directory(out, many_files=True) as tmp:
         _write_assets(tmp)
         builder = _Builder(graph, merge_single)
-        pending = []
         for rel, html, kind in builder.pages():
             path = tmp / rel
             path.parent.mkdir(exist_ok=True)
-            pending.append(writers.submit(_write_synced, path, html))
+            path.write_text(html, encoding="utf-8")
             counts[kind] += 1
-            if len(pending) > 4 * _WRITERS:
-                pending.pop(0).result()
-        for done in pending:
-            done.result()
         (tmp / "index.html").write_text(builder.index(), encoding="utf-8")
         (tmp / pages.SEARCH_INDEX).write_text(builder.search_index(), encoding="utf-8")
         (tmp / MAP_DATA).write_text(builder.map_data(), encoding="utf-8")
@@ -125,15 +118,6 @@ def write_site(graph: nx.MultiDiGraph, out: Path, *, merge_single: bool | None =
             "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(), "seconds": round(seconds, 2),
         }, indent=2) + "\n", encoding="utf-8")
     return SiteReport(out, dict(sorted(counts.items())), time.perf_counter() - started)
-
-
-def _write_synced(path: Path, text: str) -> None:
-    """Write and fsync one page. Run on a few threads: thousands of fsyncs one after the other take many
-    seconds, and `atomic_directory`'s own fsync of the finished folder is then quick."""
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def _write_assets(folder: Path) -> None:
@@ -242,6 +226,8 @@ class _Builder:
         return self._graph_section(node, sub, left_out, note, ENTITY_VIEW["max_nodes"])
 
     def _graph_section(self, node: str, sub: nx.MultiDiGraph, left_out: int, note: str, max_nodes: int) -> str:
+        if len(self.cache) > _CACHE_ITEMS:  # pages come in id order, so recent items are the ones reused
+            self.cache.clear()
         data = vis_data(self.graph, sub, node, url_of=self.paths.get, left_out=left_out, cache=self.cache)
         data["root"] = "../"
         if left_out:
@@ -389,7 +375,7 @@ class _Builder:
             meta = f'<p class="kg-meta">aliases: {esc(", ".join(aliases))}</p>' if aliases else ""
             entries.append(f'<section class="kg-entry" id={attr(anchor)}><h2>{esc(name)} '
                            f'<span class="kg-type">{esc(kind)}</span></h2>{meta}{"".join(rows)}</section>')
-        bucket = path.rsplit("-", 1)[1].removesuffix(".html")
+        bucket = path.split("_one-paper-", 1)[1].removesuffix(".html")
         body = (f"<h1>{esc(_plural(kind).capitalize())} named by one paper: {esc(bucket.upper())} "
                 f'<span class="kg-meta">({len(nodes):,})</span></h1>\n<p class="kg-meta">Each with the paper and '
                 "the sentence that names it. Entities named by more papers have a page of their own.</p>\n"
@@ -499,7 +485,8 @@ class _Builder:
             "<h1>Knowledge graph</h1>",
             f'<p class="kg-lead">{counts.get("Paper", 0):,} papers naming {sum(counts[t] for t in ENTITY_TYPES):,} '
             f"methods, datasets, tasks and metrics; {len(self.boards.rows):,} stated results.</p>",
-            '<section><h2>Search</h2><input id="kg-search" type="search" data-root="" autocomplete="off" '
+            '<section><h2>Search</h2><input id="kg-search" type="search" data-root="" '
+            f'data-index={attr(pages.SEARCH_INDEX)} autocomplete="off" '
             'placeholder="Search entities and papers by name, alias or title" aria-label="Search entities and papers">'
             ' <span id="kg-search-status" class="kg-meta"></span><ul id="kg-search-results"></ul></section>',
             f'<div class="kg-cols">{"".join(columns)}</div>',

@@ -19,9 +19,14 @@
       graph.addNode(String(i), { label: String(n[0]), x: n[1], y: -n[2], size: n[3], color: colors[n[4]] || "#64748b",
                                  kgType: data.types[n[4]] ? data.types[n[4]].type : "" });
     });
+    // The site writes each pair once, never a node with itself: no lookups before adding, and keys given,
+    // so graphology neither searches nor generates keys (a third of the load time at 50,000 edges).
+    var count = data.nodes.length;
     for (var e = 0; e + 1 < data.edges.length; e += 2) {
-      var a = String(data.edges[e]), b = String(data.edges[e + 1]);
-      if (a !== b && !graph.hasEdge(a, b)) { graph.addEdge(a, b, { size: 0.4, color: "#e3e8ee" }); }
+      var a = data.edges[e], b = data.edges[e + 1];
+      if (a !== b && a < count && b < count) {
+        graph.addUndirectedEdgeWithKey(String(e >> 1), String(a), String(b), { size: 0.4, color: "#e3e8ee" });
+      }
     }
     var renderer;
     try {

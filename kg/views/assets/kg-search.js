@@ -1,5 +1,8 @@
 /* kg site search: filters window.KG_INDEX (assets/search-index.js) as the user types. Entries are
- * [label, type, url, searchable text, papers]; results are built with textContent only. */
+ * [label, type, url, searchable text, papers]; results are built with textContent only.
+ * The index is large on a large site (tens of MB), so it is loaded only when the search box is first
+ * focused or typed into (a <script> added then, which works from file:// too): the map and the rest of
+ * the index page never wait for it. */
 (function () {
   "use strict";
 
@@ -10,13 +13,21 @@
   function start() {
     var input = document.getElementById("kg-search");
     var list = document.getElementById("kg-search-results");
-    var index = (window.KG_INDEX && window.KG_INDEX.entries) || [];
+    var status = document.getElementById("kg-search-status");
     if (!input || !list) { return; }
     var root = input.getAttribute("data-root") || "";
+    var source = input.getAttribute("data-index");
+    var state = { loaded: !!window.KG_INDEX, loading: false, failed: false };
+    window.kgSearch = state;
+
+    function say(text) { if (status) { status.textContent = text; } }
+
     function run() {
       var q = norm(input.value);
       list.textContent = "";
-      if (!q) { return; }
+      if (!q) { say(""); return; }
+      if (!state.loaded) { say(state.failed ? "the search index could not be loaded" : "loading the index\u2026"); return; }
+      var index = (window.KG_INDEX && window.KG_INDEX.entries) || [];
       var hits = [];
       for (var i = 0; i < index.length && hits.length < 500; i++) {
         var where = index[i][3].indexOf(q);
@@ -37,10 +48,23 @@
         item.appendChild(kind);
         list.appendChild(item);
       });
-      var status = document.getElementById("kg-search-status");
-      if (status) { status.textContent = hits.length ? hits.length + (hits.length >= 500 ? "+" : "") + (hits.length === 1 ? " match" : " matches") : "no matches"; }
+      say(hits.length ? hits.length + (hits.length >= 500 ? "+" : "") + (hits.length === 1 ? " match" : " matches") : "no matches");
+      state.query = q;
     }
-    input.addEventListener("input", run);
+
+    function load() {
+      if (state.loaded || state.loading || !source) { return; }
+      state.loading = true;
+      var tag = document.createElement("script");
+      tag.src = root + source;
+      tag.onload = function () { state.loading = false; state.loaded = !!window.KG_INDEX; state.failed = !state.loaded; run(); };
+      tag.onerror = function () { state.loading = false; state.failed = true; run(); };
+      document.body.appendChild(tag);
+    }
+
+    input.addEventListener("focus", load);
+    input.addEventListener("input", function () { load(); run(); });
+    if (input.value) { load(); }
     run();
   }
 
