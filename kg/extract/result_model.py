@@ -33,6 +33,7 @@ import numpy as np
 from spacy.tokens import Doc
 
 from kg.errors import InputError, KGError
+from kg.gains import is_relative
 
 from .common import CANDS, TITLE_END, VIEW, TokenView, view
 from .merge import ENTITIES
@@ -40,7 +41,7 @@ from .results import RESULTS
 
 __all__ = [
     "FORMAT", "ResultCandidate", "ResultModel", "LearnedResults", "find_values", "result_candidates",
-    "fit_results", "train_results", "results_rows_for", "DEFAULTS", "training_rows", "label_candidates", "save_results_model", "load_results_model", "has_results_model", "is_relative",
+    "fit_results", "train_results", "results_rows_for", "DEFAULTS", "training_rows", "label_candidates", "save_results_model", "load_results_model", "has_results_model",
 ]
 
 FORMAT = "kg-results/1"
@@ -56,14 +57,8 @@ _UNITS = frozenset({
 })
 _COMPARE = frozenset({"outperforming", "outperforms", "outperform", "than", "over", "surpassing", "surpasses",
                       "beating", "beats", "compared", "versus", "vs.", "vs", "against", "baseline", "baselines"})
-_RELATIVE_AFTER = frozenset({"improvement", "improvements", "gain", "gains", "increase", "reduction", "decrease",
-                             "drop", "higher", "lower", "better", "faster", "fewer", "less", "more", "speedup",
-                             "boost", "relative", "absolute", "points", "point", "pp", "smaller", "larger"})
-_RELATIVE_BEFORE = frozenset({"by", "of"})
-_RELATIVE_VERBS = frozenset({"improves", "improving", "improved", "improve", "outperforms", "outperforming",
-                             "surpasses", "surpassing", "boosts", "boosting", "reduces", "reducing", "reduced",
-                             "increases", "increasing", "increased", "lowers", "lowering", "exceeds", "exceeding",
-                             "decreasing", "decreases", "cuts", "advances", "beats"})
+#: words that refer back to the paper's own method ("it reaches", "our model achieves")
+_PRONOUNS = frozenset({"it", "its", "ours", "proposed"})
 
 
 @dataclass
@@ -110,20 +105,9 @@ def _has_unit(t: str) -> bool:
     return bool(re.search(r"(%|x|×|X|times\$?)$", t))
 
 
-def is_relative(v: TokenView, s: int, e: int, lo: int) -> bool:
-    """True when the value at tokens ``s:e`` states a change rather than a score: signed ("+2.05%"), after
-    "by" with an improving verb before it, or followed by a change word ("39% reduction", "2x faster")."""
-    text = v.text[s]
-    if text[:1] in "+-−" and len(text) > 1:
-        return True
-    after = v.lower[e] if e < len(v.lower) else ""
-    after2 = v.lower[e + 1] if e + 1 < len(v.lower) else ""
-    if after in _RELATIVE_AFTER or (after in ("in", "of") and after2 in _RELATIVE_AFTER):
-        return True
-    before = v.lower[s - 1] if s - 1 >= lo else ""
-    if before == "by" and any(w in _RELATIVE_VERBS for w in v.lower[max(lo, s - 12) : s]):
-        return True
-    return bool(before in ("a", "an") and after in _RELATIVE_AFTER)
+def _relative(v: TokenView, s: int, e: int, lo: int, hi: int, value: str) -> bool:
+    """``kg.gains.is_relative`` on the words around the value at tokens ``s:e`` of the sentence ``lo:hi``."""
+    return is_relative(v.lower[max(lo, s - 12) : s], value, v.lower[e : min(hi, e + 3)])
 
 
 def _bucket(n: int) -> str:
@@ -146,6 +130,7 @@ def _slot(name: str, v: TokenView, s: int, e: int, vs: int, ve: int, occupied: d
         f.extend(f"{name}:btw={w}" for w in set(between))
         if gap <= 2:
             f.append(f"{name}:btwseq={'_'.join(between)}")
+            f.append(f"{name}:sq={side}:{'_'.join(between)}")
     nvals = sum(1 for i in range(a, b) if i in values_at)
     f.append(f"{name}:valsbtw={min(nvals, 2)}")
     same = sum(1 for i in range(a, b) if occupied.get(i) == type_ and (i == a or occupied.get(i - 1) != type_))
@@ -180,6 +165,7 @@ def result_candidates(doc: Doc) -> list[ResultCandidate]:
     in_title = {k for k, ent in enumerate(entities) for s, _ in ent["spans"] if doc[s].idx < title_end}
     paper_datasets = [k for k, t in enumerate(types) if t == "Dataset"]
     n_methods = sum(1 for t in types if t == "Method")
+    paper_methods = [k for k, t in enumerate(types) if t == "Method"] if n_methods <= 6 else []
     out: list[ResultCandidate] = []
     for sid, (lo, hi) in enumerate(v.bounds):
         spans = sorted(by_sent.get(sid, []))
@@ -196,13 +182,14 @@ def result_candidates(doc: Doc) -> list[ResultCandidate]:
         methods = [(s, e, k) for s, e, k in spans if types[k] == "Method"]
         datasets = [(s, e, k) for s, e, k in spans if types[k] == "Dataset"]
         prev = sorted({k for s, e, k in by_sent.get(sid - 1, []) if types[k] == "Method"})
-        m_cands = sorted({k for _, _, k in methods} | set(proposed) | set(prev))
-        d_out = paper_datasets if len(paper_datasets) <= 3 else []
+        m_cands = sorted({k for _, _, k in methods} | set(proposed) | set(prev) | set(paper_methods))
+        d_out = paper_datasets if len(paper_datasets) <= 5 else []
+        pron = bool(words & _PRONOUNS) or "our" in words
         d_cands: list[int | None] = [None, *sorted({k for _, _, k in datasets} | set(d_out))]
         ds_order = list(dict.fromkeys(k for _, _, k in datasets))
         mt_order = list(dict.fromkeys(k for _, _, k in metrics))
         for n_val, (vs, ve, value) in enumerate(values):
-            rel = is_relative(v, vs, ve, lo)
+            rel = _relative(v, vs, ve, lo, hi, value)
             vf = [
                 "bias", f"v:unit={'%' if '%' in value else 'x' if value[-1:] in 'x×' else 'w' if ' ' in value else 'n'}",
                 f"v:pre={v.lower[vs - 1] if vs > lo else '^'}", f"v:pre2={'_'.join(v.lower[max(lo, vs - 2):vs])}",
@@ -254,6 +241,8 @@ def result_candidates(doc: Doc) -> list[ResultCandidate]:
                         f.append(f"method:role={role}")
                         f.append(f"method:role={role}:{'in' if se else 'out'}")
                         f.append(f"method:role={role}:authors={authors}")
+                        f.append(f"method:role={role}:pron={pron}:{'in' if se else 'out'}")
+                        f.append(f"method:nment={min(len(entities[k]['spans']), 3)}")
                         if k in in_title:
                             f.append("method:title")
                         if k in prev and se is None:
