@@ -24,6 +24,11 @@ CHANGE_VERBS = frozenset({
     "cutting", "advances", "beats", "beating", "enhances", "enhancing", "gains",
 })
 _UNIT_WORDS = frozenset({"points", "point", "pp", "percentage", "%", "x", "×", "db"})
+#: change nouns before "of" or "by" and the value: "improvements of 3.10%", "a gain of 2.1 points"
+_CHANGE_NOUNS = frozenset({"improvement", "improvements", "gain", "gains", "increase", "increases", "reduction",
+                           "reductions", "decrease", "boost", "drop", "margin"})
+#: words after which the next word is not a metric name between value and change word
+_NOT_METRIC = frozenset({"and", "or", ",", ";", "on", "in", "with", "of", "for", "at", "to", "(", ")", "than"})
 _WORD = re.compile(r"[\w.@%×+\-]+|[^\w\s]")
 
 
@@ -34,13 +39,16 @@ def words(text: str) -> list[str]:
 
 def is_relative(before: Sequence[str], value: str, after: Sequence[str]) -> bool:
     """True when `value` (as written) with the words `before` it and `after` it in its sentence (lower case,
-    in text order) states a change: signed, followed by a change word (after a unit word: "3 points higher"),
-    or after "by" with a changing verb earlier in the sentence.
+    in text order) states a change: signed; followed by a change word (after a unit word or a metric name: "3
+    points higher", "1% mAP drop"); after a change noun and "of" ("improvements of 3.1%"); or after "by" with a
+    changing verb earlier in the sentence.
 
     >>> is_relative(["improves", "accuracy", "by"], "3.2%", ["on", "x"]), is_relative([], "+2.05%", [])
     (True, True)
     >>> is_relative(["reaches"], "85.2%", ["accuracy"]), is_relative(["a"], "39%", ["reduction", "in", "mse"])
     (False, True)
+    >>> is_relative(["only", "a"], "1%", ["map", "drop"]), is_relative(["reaches"], "85.2%", ["accuracy", "on"])
+    (True, False)
     """
     if value[:1] in "+-−" and len(value) > 1:
         return True
@@ -49,7 +57,9 @@ def is_relative(before: Sequence[str], value: str, after: Sequence[str]) -> bool
         rest.pop(0)
     if rest and rest[0] in CHANGE_AFTER:
         return True
-    if len(rest) > 1 and rest[0] in ("in", "of") and rest[1] in CHANGE_AFTER:
+    if len(rest) > 1 and rest[1] in CHANGE_AFTER and (rest[0] in ("in", "of") or rest[0] not in _NOT_METRIC):
+        return True  # "39% in reduction", "1% mAP drop", "2.8 nDCG@10 improvement"
+    if len(before) > 1 and before[-1] in ("of", "by") and before[-2] in _CHANGE_NOUNS:
         return True
     last = before[-3:]
     if "by" in last[-2:]:

@@ -83,6 +83,8 @@ def test_relative_gains() -> None:
     assert is_relative([], "+2.05%", [])
     assert is_relative(words("a"), "39%", words("reduction in MSE"))
     assert is_relative(words("scores"), "1.2", words("points higher than the Transformer"))
+    assert is_relative(words("with only a"), "1%", words("mAP drop"))
+    assert is_relative(words("representing improvements of"), "3.10%", words(", 8.40%"))
     assert not is_relative(words("GammaSeg reaches"), "47.5", words("mIoU on ADE20K"))
     assert not is_relative(words("evaluated by"), "3", words("annotators"))  # "by" without a changing verb
 
