@@ -72,10 +72,10 @@ def _doc(title: str, abstract: str):
 
 
 def test_values_keep_units_clean_latex_and_skip_years() -> None:
-    doc = _doc("T", "It reaches 21.68 dB, 63.7\\% and 1.6$\\times$ faster runs in 2019 with 580 ms, 12,000 tokens.")
+    doc = _doc("T", "It reaches 21.68 dB, 63.7\\% and 1.6$\\times$ faster runs in 2019 with 580 ms, 12,000 tokens, 1.28times.")
     v = view(doc)
     found = [x[2] for lo, hi in v.bounds for x in find_values(v, lo, hi)]
-    assert found == ["21.68 dB", "63.7%", "1.6x", "580 ms", "12,000"]
+    assert found == ["21.68 dB", "63.7%", "1.6x", "580 ms", "12,000", "1.28times"]
 
 
 def test_relative_gains() -> None:

@@ -49,7 +49,7 @@ FORMAT = "kg-results/1"
 DEFAULTS = {"C": 1.0, "min_count": 2, "threshold": 0.2}
 _META, _WEIGHTS = "results.json", "results.npz"
 
-_NUM = re.compile(r"^(?:[~≈]?[+\-−]?\d[\d,]*(?:\.\d+)?)(?:(?:\\?%)|x|×|X|\$\\times\$|\\times)?$")
+_NUM = re.compile(r"^(?:[~≈]?[+\-−]?\d[\d,]*(?:\.\d+)?)(?:(?:\\?%)|x|×|X|times|\$\\times\$|\\times)?$")
 _RANGE = re.compile(r"^\d+(?:\.\d+)?[-–~]\d+(?:\.\d+)?(?:x|×|%)?$")
 _UNITS = frozenset({
     "%", "\\%", "x", "×", "X", "$\\times$", "times", "db", "ms", "s", "sec", "seconds", "pp", "degrees", "°", "m",
