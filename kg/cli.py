@@ -366,17 +366,26 @@ def eval_command(papers: Path, gold: Path, fmt: str, out: str, workers: int, det
 @click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Gold annotations of those papers (the format of score.py).")
 @click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Model directory to write (model.json and weights.npz).")
+              help="Model directory to write (model.json and weights.npz; results.json and results.npz).")
 def train_command(papers: Path, gold: Path, out: Path) -> None:
-    """Train the extractor's learned decision on annotated papers; use it with --model on extract/eval/build."""
+    """Train the extractor's learned decision on annotated papers; use it with --model on extract/eval/build.
+
+    When the gold has result tuples, the result model is trained too (over the entities the new decision
+    finds); otherwise results come from the rules."""
     from kg.evaluate import load_jsonl
     from kg.extract.model import save_model
+    from kg.extract.result_model import save_results_model, train_results
     from kg.extract.train import train
 
-    model = train(load_jsonl(papers).values(), load_jsonl(gold))
+    paper_rows, gold_rows = load_jsonl(papers), load_jsonl(gold)
+    model = train(paper_rows.values(), gold_rows)
     save_model(model, out)
     _echo(f"kg train -> {out}  (model {model.ident}: {model.info['papers']} papers, "
           f"{model.info['candidates']} candidates, {len(model.vocab)} features)")
+    if any(g.get("results") for g in gold_rows.values()):
+        rmodel = train_results(paper_rows.values(), gold_rows, model)
+        save_results_model(rmodel, out)
+        _echo(f"kg train -> {out}  (result model {rmodel.ident}: {rmodel.info['pairs']} value-metric pairs)")
 
 
 @cli.command()

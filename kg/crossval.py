@@ -3,7 +3,8 @@
 Papers are shuffled with a fixed seed and dealt into K folds. For each fold a decision model is trained on the
 other folds' papers and run on the fold's papers; the predictions of all folds are pooled and scored once,
 exactly as ``kg eval`` scores (so the figures are comparable with score.py). With ``learned=False`` nothing is
-trained and the figures are those of the rules (the same on every fold split).
+trained and the figures are those of the rules (the same on every fold split). Each fold's result model is
+trained on the same training papers, over the entities that fold's decision finds on them.
 """
 
 from __future__ import annotations
@@ -35,17 +36,22 @@ class CVResult:
 
 def cross_validate(
     papers: Iterable[Mapping], gold: Mapping[str, Mapping], *, folds: int = 5, seed: int = 0,
-    learned: bool = True, data: list | None = None, learn_roles: bool = True, **train_args: float,
+    learned: bool = True, data: list | None = None, learn_roles: bool = True, learn_results: bool = True,
+    **train_args: float,
 ) -> CVResult:
     """Cross-validate the extractor on annotated papers ``{id, title, abstract}`` (see the module docstring).
 
-    `data` may hold the papers already featurized (``kg.extract.train.featurize``), to try several training
+    With `learn_results` (and gold result tuples) each fold also trains the result model
+    (``kg.extract.result_model``) over the entities its decision finds on the training papers; otherwise the
+    result rules run. `data` may hold the papers already featurized (``kg.extract.train.featurize``), to try several training
     settings without running the rules again; `train_args` go to ``kg.extract.train.fit``.
     """
     from kg.errors import InputError
     from kg.extract.convert import doc_to_extraction, extraction_to_json
     from kg.extract.decide import LearnedDecision
     from kg.extract.pipeline import build_nlp
+    from kg.extract.result_model import DEFAULTS as RESULT_DEFAULTS
+    from kg.extract.result_model import LearnedResults, fit_results, results_rows_for
     from kg.extract.train import featurize, fit, training_rows
 
     if folds < 2:
@@ -63,15 +69,22 @@ def cross_validate(
         held_set = set(held)
         fold_pred: dict[str, dict] = {}
         decider = None
+        fold_results = results
         if learned:
-            X, y, roles = training_rows([d for d in data if d.id not in held_set], gold)
+            train_data = [d for d in data if d.id not in held_set]
+            X, y, roles = training_rows(train_data, gold)
             decider = LearnedDecision(model=fit(X, y, roles=roles if learn_roles else None, **train_args))
+            if learn_results and any(gold[d.id].get("results") for d in train_data):
+                rows = results_rows_for(train_data, gold, decider)
+                s = RESULT_DEFAULTS
+                fold_results = LearnedResults(model=fit_results(
+                    rows, C=s["C"], min_count=int(s["min_count"]), threshold=s["threshold"]))
         for pid in held:
             d = by_id[pid]
             doc = d.doc.copy() if hasattr(d.doc, "copy") else d.doc
             if decider is not None:
                 decider.apply(doc, d.cands, d.feats)
-            doc = results(doc)
+            doc = fold_results(doc)
             fold_pred[pid] = extraction_to_json(doc_to_extraction(doc, pid, d.title, d.abstract, "cv"))
         reports.append(score_predictions({k: gold[k] for k in held}, fold_pred))
         preds.update(fold_pred)

@@ -27,6 +27,7 @@ from kg.records import PaperExtraction
 from .convert import doc_text, doc_to_extraction, extraction_to_json
 from .io import ExtractInput, parse_extract_line, read_extract_input
 from .model import DEFAULT_MODEL_DIR, load_model
+from .result_model import has_results_model, load_results_model
 from .pipeline import build_nlp, get_nlp
 
 __all__ = [
@@ -58,7 +59,12 @@ def _model_arg(model: str | Path | None, fast: bool) -> str | None:
 def extractor_version(model: str | Path | None = None, *, fast: bool = False) -> str:
     """The version recorded with (and caching) each extraction: ``kg-extract/0.3.0+<model id>`` or ``+rules``."""
     m = _model_arg(model, fast)
-    return f"{EXTRACTOR_VERSION}+{'rules' if m is None else load_model(Path(m)).ident}"
+    if m is None:
+        return f"{EXTRACTOR_VERSION}+rules"
+    ident = load_model(Path(m)).ident
+    if has_results_model(m):
+        ident += "." + load_results_model(Path(m)).ident
+    return f"{EXTRACTOR_VERSION}+{ident}"
 
 
 class PaperLike(Protocol):

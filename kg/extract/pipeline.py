@@ -24,6 +24,7 @@ from .lexicon import LexiconMatcher
 from .merge import ENTITIES, EntityMerger
 from .phrases import HeadPhrases
 from .refine import PhraseRefiner
+from .result_model import LearnedResults, has_results_model
 from .results import RESULTS, ResultFinder
 from .roles import RoleCues
 from .tokenizer import customize_tokenizer
@@ -103,6 +104,11 @@ def _make_results(nlp: Language, name: str, max_gap: int) -> ResultFinder:
     return ResultFinder(name, max_gap)
 
 
+@Language.factory("kg_results_learned", default_config={"model": ""})
+def _make_learned_results(nlp: Language, name: str, model: str) -> LearnedResults:
+    return LearnedResults(name, model)
+
+
 def _on_error(proc_name: str, proc: object, docs: list, exc: Exception) -> None:
     """Per-doc error handler: note the failure on the docs and let the batch go on."""
     for doc in docs:
@@ -115,7 +121,8 @@ def build_nlp(model: str | None = None) -> Language:
     """Build a fresh extractor pipeline (prefer ``get_nlp``, which caches it per process).
 
     `model` is a model directory (``kg train``): its learned decision (``kg_decide``) then replaces the rules'
-    choice of entities, between ``kg_merge`` and ``kg_results``. None builds the rules alone.
+    choice of entities, between ``kg_merge`` and ``kg_results``, and its result model (``results.json``), when it
+    has one, replaces the result rules under the same pipe name. None builds the rules alone.
     """
     nlp = spacy.blank("en")
     customize_tokenizer(nlp)
@@ -123,6 +130,9 @@ def build_nlp(model: str | None = None) -> Language:
     for name in PIPE_NAMES:
         if name == "kg_results" and model is not None:
             nlp.add_pipe("kg_decide", config={"model": str(model)})
+            if has_results_model(model):
+                nlp.add_pipe("kg_results_learned", name=name, config={"model": str(model)})
+                continue
         nlp.add_pipe(name)
     nlp.set_error_handler(_on_error)
     return nlp

@@ -4,7 +4,8 @@ Whether higher or lower is better is recorded beside the metric lexicon (``kg/ex
 metric_direction.jsonl``, one ``{"name", "better"}`` per line); a metric outside it gets a direction from the
 words of its name ("error", "loss", "latency" lower; "accuracy", "F1", "BLEU" higher) or none. Values stay as
 written ("81.2%", "3.6x", "+2.0%"); only rows whose value is an absolute number in the board's most common
-unit are ranked, so a gain ("+2.0%") or a ratio ("3.6x") is never ranked against a score.
+unit are ranked, so a gain ("+2.0%", or "3.2%" in "improves accuracy by 3.2%": ``kg.gains``, read from the
+evidence sentence around the value) or a ratio ("3.6x") is never ranked against a score.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import networkx as nx
 
+from kg.gains import is_relative, words
 from kg.graph.resolve import surface_key
 
 __all__ = ["Row", "Board", "metric_direction", "parse_value", "Leaderboards", "DIRECTION_FILE"]
@@ -96,6 +98,31 @@ class Row:
     sentence: str
     own: bool
     rank: int | None = None
+    relative: bool = False
+
+
+def _kind(row: Row) -> tuple[float, str] | None:
+    """``parse_value`` of the row's value, its kind marked as a gain (``+``) when the sentence states a change."""
+    p = parse_value(row.value)
+    if p and row.relative and not p[1].startswith("+"):
+        return p[0], "+" + p[1]
+    return p
+
+
+def _relative(value: str, evidence: dict) -> bool:
+    """Whether the evidence sentence states the value at its offsets as a change (``kg.gains.is_relative``)."""
+    sentence = str(evidence.get("sentence") or "")
+    try:
+        start = int(evidence["start"]) - int(evidence["sentence_start"])
+        end = int(evidence["end"]) - int(evidence["sentence_start"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    if not 0 <= start <= end <= len(sentence):
+        return False
+    after = sentence[end:]
+    if after[:1] in ("%", "x", "×"):
+        after = after[1:]
+    return is_relative(words(sentence[:start]), value, words(after))
 
 
 @dataclass
@@ -109,7 +136,7 @@ class Board:
 
     def rank(self) -> None:
         """Order the rows best first and number those in the board's main unit; the rest follow unranked."""
-        parsed = {id(r): parse_value(r.value) for r in self.rows}
+        parsed = {id(r): _kind(r) for r in self.rows}
         kinds = Counter(p[1] for p in parsed.values() if p)
         absolute = [k for k in kinds if not k.startswith("+")]
         main = max(absolute or kinds, key=lambda k: (kinds[k], k == "%", k)) if kinds else None
@@ -144,18 +171,20 @@ class Leaderboards:
                 continue
             ends = {str(k): str(t) for _, t, k in graph.out_edges(node, keys=True)}
             paper = data.get("paper") if isinstance(data.get("paper"), str) and data.get("paper") in graph else None
-            sentence = ""
+            sentence, relative = "", False
             for _, _, k, d in graph.in_edges(node, keys=True, data=True):
                 for ev in d.get("evidence") or ():
                     if isinstance(ev, dict) and ev.get("sentence"):
                         sentence = str(ev["sentence"])
+                        relative = _relative(str(data.get("value", "")), ev)
                         break
                 if sentence:
                     break
             method = ends.get("OF_METHOD")
             self.rows[str(node)] = Row(str(node), str(data.get("value", "")), method, ends.get("ON_DATASET"),
                                        ends.get("MEASURED_BY"), paper, sentence,
-                                       own=bool(paper and method and (paper, method) in proposes))
+                                       own=bool(paper and method and (paper, method) in proposes),
+                                       relative=relative)
         self.by_dataset: dict[str, list[Row]] = defaultdict(list)
         self.by_method: dict[str, list[Row]] = defaultdict(list)
         self.by_metric: dict[str, list[Row]] = defaultdict(list)
