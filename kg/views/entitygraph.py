@@ -102,8 +102,10 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
         if len(seen) > max_nodes * 20:
             break
     ranked = sorted(score, key=lambda n: (distance[n], -score[n], n))
-    keep = [center, *ranked[: max(0, max_nodes - 1)]]
-    left_out = max(0, len(ranked) - (max_nodes - 1))
+    shown = _center_results(graph, center) if results else []
+    room = max(0, max_nodes - 1 - len(shown))  # the center's results count towards max_nodes
+    keep = [center, *ranked[:room]]
+    left_out = max(0, len(ranked) - room)
     kept = set(keep)
     sub = nx.MultiDiGraph()
     sub.add_nodes_from((n, graph.nodes[n]) for n in keep)
@@ -137,8 +139,7 @@ def entity_neighbourhood(graph: nx.MultiDiGraph, center: str, *, hops: int = 1,
             continue
         sub.add_edge(a, b, "SHARES_PAPERS", type="SHARES_PAPERS", weight=len(papers),
                      papers=[_paper_item(graph, index, p, a, b) for p in papers[:_PAPERS_PER_EDGE]])
-    if results:
-        _add_results(graph, sub, center)
+    _add_results(graph, sub, shown)
     return sub, left_out
 
 
@@ -149,11 +150,16 @@ def _paper_item(graph: nx.MultiDiGraph, index: PaperIndex, paper: str, a: str, b
             "sentences": sentences}
 
 
-def _add_results(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph, center: str) -> None:
-    """The results naming `center` as Result nodes, each linked to whichever of its ends the view holds."""
+def _center_results(graph: nx.MultiDiGraph, center: str) -> list[str]:
+    """The Result nodes naming `center` that a view shows (the first few by id)."""
     results = [u for u, _, k in graph.in_edges(center, keys=True)
                if k in ("OF_METHOD", "ON_DATASET", "MEASURED_BY") and graph.nodes[u].get("type") == "Result"]
-    for node in sorted(set(results))[:_RESULTS_PER_VIEW]:
+    return sorted(set(results))[:_RESULTS_PER_VIEW]
+
+
+def _add_results(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph, results: list[str]) -> None:
+    """The Result nodes `results` added to `sub`, each linked to whichever of its ends the view holds."""
+    for node in results:
         sub.add_node(node, **{**graph.nodes[node], "label": result_label(graph, node)})
         for _, target, key, data in graph.out_edges(node, keys=True, data=True):
             if target in sub:
