@@ -64,9 +64,15 @@ def doc_features(doc: Doc, cands: list[Candidate]) -> list[list[str]]:
             for i in range(c["s"], c["e"]):
                 covering[i] = covering.get(i, 0) + 1
     ctx = [_context_word(w) for w in v.lower]
+    numbered = {v.sent_id[i] for i, w in enumerate(ctx) if w == "<num>"}
     out = []
     for c, f in zip(cands, folds):
         fs = candidate_features(v.text, v.lower, n, c, counts[f], colon, longs, shorts, covering, ctx)
+        s, e = c["s"], c["e"]
+        fs += [f"wl={ctx[i]}" for i in range(max(0, s - 5), s - 2)]  # the words a little further out
+        fs += [f"wr={ctx[i]}" for i in range(e + 2, min(n, e + 5))]
+        if v.sent_id[s] in numbered:
+            fs.append("sent_value")  # the sentence reports a number
         same = ruled.get(f)
         if same and not c["rule_type"]:
             fs.append(f"same_rule={same}")  # the same form is a rule entity elsewhere in the paper
