@@ -2,9 +2,12 @@
 
 Each candidate becomes a list of feature strings (a sparse binary vector): the rule sources and type hints,
 the rules' own decision, lexicon hits, cue phrases, acronym links, casing and shape, word suffixes
-(-Net, -Bench, -Former), the words inside and around the span (two each side), title and sentence position,
-and how often the same form recurs in the paper. Nothing here names an annotated entity: the weights of these
-features are what training learns.
+(-Net, -Bench, -Former), the words inside and around the span (two each side by position, three more each side
+as a bag; numbers collapsed to one symbol), title and sentence position, whether the sentence reports a number,
+how often the same form recurs in the paper and whether the rules took it as an entity elsewhere in it, and how
+often corpus-large uses the phrase and its head word in task-like and measure-like contexts
+(``scripts/mine_phrase_stats.py``). Nothing here names an annotated entity: the weights of these features are
+what training learns.
 """
 
 from __future__ import annotations
