@@ -67,6 +67,37 @@ def test_features_see_rules_lexicon_shape_and_context() -> None:
     assert "digit" in feats["ResNet-50"] and "hyphen" in feats["ResNet-50"]
 
 
+def test_phrase_runs_and_measures_next_to_values_become_candidates() -> None:
+    doc = _rules_doc(
+        "Foveated Rendering for Head Displays",
+        "Our system reduces average power by up to 53% and achieves 22.7% end-to-end acceleration on object discovery.",
+    )
+    by_text = {c["text"]: c for c in pooled_candidates(doc)}
+    # the last words of a run of content words, up to one more word in the title
+    assert by_text["Foveated Rendering"]["kind"] == "run2"
+    assert by_text["end-to-end acceleration"]["kind"] in ("num_after2", "suf2", "run2")
+    assert "object discovery" in by_text
+    # a measure just before "by up to <number>" and just after a value
+    assert "average power" in by_text
+    assert "power" in by_text and by_text["power"]["kind"].startswith("num_before")
+    # no candidate starts or ends with a function word, and single words of plain runs are not added
+    assert not any(c["text"].split()[0].lower() in ("by", "on", "and") for c in by_text.values())
+    assert "discovery" not in by_text
+
+
+def test_phrase_statistics_give_task_and_measure_features() -> None:
+    from kg.extract.features import surface_features
+    from kg.extract.resources import phrase_stats
+
+    stats = phrase_stats()
+    occ, task, _, metric = stats["accuracy"]
+    assert metric > task and occ >= metric
+    assert stats["image classification"][1] > 0
+    feats = set(surface_features("image classification", ("image", "classification")))
+    assert any(f.startswith("ps_task=") for f in feats) and any(f.startswith("psh_task=") for f in feats)
+    assert "ps=unseen" in surface_features("Zyxwv", ("Zyxwv",))
+
+
 def test_labels_follow_the_scorer_forms_and_skip_optional() -> None:
     doc = _rules_doc("A title", "We evaluate ResNet-50 on the ImageNet benchmark with top-1 accuracy.")
     cands = pooled_candidates(doc)

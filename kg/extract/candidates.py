@@ -5,14 +5,20 @@ distinct extent the rules proposed is pooled into one record (all sources, type 
 the rules decided about it, and joined by boundary variants: the span grown by up to three words to the left or
 two to the right, and shrunk by up to two words on the left or one on the right, within the sentence and never
 across punctuation or function words. The variants let a learned model pick the right extent among overlapping
-candidates ("Visual Attention" vs "Instruction-Aligned Visual Attention").
+candidates ("Visual Attention" vs "Instruction-Aligned Visual Attention"). Phrase candidates (``phrase_spans``)
+add the noun-phrase-like spans the rules never propose, where most missed Tasks and Metrics are: the last two or
+three words of every run of content words ("object discovery", "Foveated Rendering" in a title), and the words
+next to a reported value ("53% computational savings", "average power by up to 53%").
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
+from spacy.attrs import IDX
 from spacy.tokens import Doc
 
-from .common import BLOCKED, candidates, in_title, view
+from .common import BLOCKED, TITLE_END, candidates, is_number, view
 from .merge import ENTITIES
 from .resources import not_name_regex
 
@@ -29,6 +35,9 @@ FUNCTION_WORDS = frozenset(
     through throughout toward towards upon within without yet however thus therefore hence e.g. i.e. et al
     using based new novel proposed existing recent different various several""".split()
 )
+
+#: phrase-run candidates: the last 2..N words of every run of content words (up to one more in the title)
+PHRASE_SUFFIXES = 3
 
 #: the fields of a pooled candidate (a plain dict, msgpack-serializable like the rule records)
 Candidate = dict
@@ -47,9 +56,15 @@ def _rule_entities(doc: Doc) -> dict[tuple[int, int], dict]:
     return out
 
 
-def pooled_candidates(doc: Doc, *, variants: bool = True, max_len: int = 10) -> list[Candidate]:
-    """One record per distinct candidate extent (rule spans pooled, plus boundary variants), in text order."""
+def pooled_candidates(
+    doc: Doc, *, variants: bool = True, max_len: int = 10, phrases: int = PHRASE_SUFFIXES
+) -> list[Candidate]:
+    """One record per distinct candidate extent (rule spans pooled, plus boundary variants and phrase-run
+    suffixes), in text order."""
     v = view(doc)
+    starts = doc.to_array([IDX]).tolist() if len(doc) else []  # character offset of every token
+    title_chars = doc.user_data.get(TITLE_END, 0)
+    chars = doc.text  # built on every access: read once
     pooled: dict[tuple[int, int], Candidate] = {}
     for c in candidates(doc):
         ext = (c["s"], c["e"])
@@ -75,6 +90,11 @@ def pooled_candidates(doc: Doc, *, variants: bool = True, max_len: int = 10) -> 
             for ns, ne, kind in _variants(v.text, v.lower, s, e, lo, hi):
                 if (ns, ne) not in pooled and ne - ns <= max_len:
                     pooled[(ns, ne)] = _record((ns, ne), kind)
+    if phrases:
+        title_end = bisect_left(starts, title_chars)
+        for ns, ne, kind in phrase_spans(v.text, v.lower, v.bounds, title_end, phrases):
+            if (ns, ne) not in pooled:
+                pooled[(ns, ne)] = _record((ns, ne), kind)
     rules = _rule_entities(doc)
     blocked = {tuple(b) for b in doc.user_data.get(BLOCKED, [])}
     reject = not_name_regex()
@@ -85,10 +105,71 @@ def pooled_candidates(doc: Doc, *, variants: bool = True, max_len: int = 10) -> 
         k["rule_type"] = ent["type"] if ent else None
         k["rule_role"] = ent["role"] if ent else None
         k["blocked"] = ext in blocked
-        k["text"] = doc[ext[0] : ext[1]].text
+        k["text"] = chars[starts[ext[0]] : starts[ext[1] - 1] + len(v.text[ext[1] - 1])]
         k["rejected"] = bool(reject.search(k["text"]))
-        k["title"] = in_title(doc, doc[ext[0]])
+        k["title"] = starts[ext[0]] < title_chars
         out.append(k)
+    return out
+
+
+def _content(text: str, low: str) -> bool:
+    """A word that may sit inside a noun phrase: a name-like word that is not a function word or a number."""
+    return low not in FUNCTION_WORDS and _word(text) and not is_number(text)
+
+
+#: words between a measure and its value ("accuracy of 0.91", "latency by 30%", "AUC = 0.87")
+_VALUE_LINKS = frozenset({"of", "by", "=", ":", "to", "at", "is", "was", "reaches", "reaching", "achieves", "up"})
+_QUANTITY = frozenset({"%", "x", "×", "times", "points", "pp"})
+
+
+def _value(text: str, low: str) -> bool:
+    return is_number(text) or low in _QUANTITY
+
+
+def phrase_spans(
+    text: list[str], lower: list[str], bounds: list[tuple[int, int]], title_end: int, longest: int
+) -> list[tuple[int, int, str]]:
+    """Noun-phrase-like candidates without a tagger, for Task and Metric phrases the rules miss.
+
+    English noun phrases end at their head, so every run of content words (between function words,
+    punctuation and sentence ends) gives its last 2..`longest` words (one more in the title, where tasks are
+    often named in title case). Measures sit next to their values, so the words just after a number ("53%
+    computational savings") or just before "of/by/=" and a number ("average power by up to 53%") give their
+    first or last 1..`longest` words. Tokens before `title_end` are the title."""
+    out: list[tuple[int, int, str]] = []
+    n = len(text)
+    content = [_content(text[i], lower[i]) for i in range(n)]
+    for lo, hi in bounds:
+        i = lo
+        while i < hi:
+            if not content[i]:
+                i += 1
+                continue
+            j = i
+            while j < hi and content[j]:
+                j += 1
+            top = longest + 1 if i < title_end else longest
+            for k in range(2, min(top, j - i) + 1):
+                out.append((j - k, j, f"run{k}" if j - k == i else f"suf{k}"))
+            i = j
+    for i in range(n):
+        if not _value(text[i], lower[i]):
+            continue
+        j = i + 1
+        while j < n and _value(text[j], lower[j]):
+            j += 1
+        k = j
+        while k < n and k - j < longest and content[k]:
+            k += 1
+            out.append((j, k, f"num_after{k - j}"))
+        b = i
+        while b > 0 and lower[b - 1] in _VALUE_LINKS and i - b < 3:
+            b -= 1
+        if b < i:
+            k = b
+            while k > 0 and b - k < longest and content[k - 1]:
+                k -= 1
+                out.append((k, b, f"num_before{b - k}"))
     return out
 
 

@@ -26,7 +26,8 @@ def decide(
     cands: list[Candidate], probs: np.ndarray, classes: tuple[str, ...], threshold: float,
     role: np.ndarray | None = None,
 ) -> list[dict]:
-    """Kept, non-overlapping candidates as merge records (with ``lprobs`` and ``lprop``), in text order."""
+    """Kept, non-overlapping candidates as merge records (with ``lprobs`` and ``lprop``), in text order; the
+    acronym definition (or acronym) of a kept candidate is kept with it, as a mention of the same entity."""
     if not cands:
         return []
     best = probs[:, 1:].max(axis=1)
@@ -48,6 +49,15 @@ def decide(
             "prio": 0, "prop": c["prop"], "group": c["group"], "cue": min(c["cues"]) if c["cues"] else None,
             "srcs": srcs, "lprobs": lprobs, "lprop": None if role is None else float(role[i]),
         })
+    # an acronym and its definition are one entity: a kept short or long form brings the other along
+    groups = {k["group"]: k for k in kept if k["group"] is not None}
+    for i in order:
+        c = cands[i]
+        k = groups.get(c["group"]) if c["group"] is not None and c["kind"] == "rule" else None
+        if k is None or c["rejected"] or c["blocked"] or c["dropped"] or any(t in taken for t in range(c["s"], c["e"])):
+            continue
+        taken.update(range(c["s"], c["e"]))
+        kept.append({**k, "s": c["s"], "e": c["e"], "canon": c["canon"] or k["canon"]})
     kept.sort(key=lambda k: k["s"])
     return kept
 

@@ -2,24 +2,28 @@
 
 Each candidate becomes a list of feature strings (a sparse binary vector): the rule sources and type hints,
 the rules' own decision, lexicon hits, cue phrases, acronym links, casing and shape, word suffixes
-(-Net, -Bench, -Former), the words inside and around the span (two each side), title and sentence position,
-and how often the same form recurs in the paper. Nothing here names an annotated entity: the weights of these
-features are what training learns.
+(-Net, -Bench, -Former), the words inside and around the span (two each side by position, three more each side
+as a bag; numbers collapsed to one symbol), title and sentence position, whether the sentence reports a number,
+how often the same form recurs in the paper and whether the rules took it as an entity elsewhere in it, and how
+often corpus-large uses the phrase and its head word in task-like and measure-like contexts
+(``scripts/mine_phrase_stats.py``). Nothing here names an annotated entity: the weights of these features are
+what training learns.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.tokens import Doc
 
 from .acronyms import ACRONYMS
 from .candidates import Candidate
-from .common import TITLE_END, view
+from .common import TITLE_END, is_number, view
 from .merge import fold
-from .resources import lexicon_lookup, lexicon_prefix
+from .resources import lexicon_lookup, lexicon_prefix, phrase_stats
 
-__all__ = ["shape", "candidate_features", "doc_features"]
+__all__ = ["shape", "candidate_features", "doc_features", "surface_features"]
 
 _UPPER = re.compile(r"[A-Z]+")
 _LOWER = re.compile(r"[a-z]+")
@@ -48,21 +52,97 @@ def doc_features(doc: Doc, cands: list[Candidate]) -> list[list[str]]:
     longs = {d["long"] for d in doc.user_data.get(ACRONYMS, [])}
     shorts = {d["short"] for d in doc.user_data.get(ACRONYMS, [])}
     counts: dict[str, int] = {}
+    ruled: dict[str, str] = {}
     folds = []
     for c in cands:
         f = fold(c["text"])
         folds.append(f)
         counts[f] = counts.get(f, 0) + 1
+        if c["rule_type"]:
+            ruled.setdefault(f, c["rule_type"])
     # how many rule candidates cover each token (a span inside another rule span is "overlapped")
     covering: dict[int, int] = {}
     for c in cands:
         if c["kind"] == "rule":
             for i in range(c["s"], c["e"]):
                 covering[i] = covering.get(i, 0) + 1
-    return [
-        candidate_features(v.text, v.lower, n, c, counts[f], colon, longs, shorts, covering)
-        for c, f in zip(cands, folds)
-    ]
+    ctx = [_context_word(w) for w in v.lower]
+    numbered = {v.sent_id[i] for i, w in enumerate(ctx) if w == "<num>"}
+    out = []
+    for c, f in zip(cands, folds):
+        fs = candidate_features(v.text, v.lower, n, c, counts[f], colon, longs, shorts, covering, ctx)
+        s, e = c["s"], c["e"]
+        fs += [f"wl={ctx[i]}" for i in range(max(0, s - 5), s - 2)]  # the words a little further out
+        fs += [f"wr={ctx[i]}" for i in range(e + 2, min(n, e + 5))]
+        if v.sent_id[s] in numbered:
+            fs.append("sent_value")  # the sentence reports a number
+        same = ruled.get(f)
+        if same and not c["rule_type"]:
+            fs.append(f"same_rule={same}")  # the same form is a rule entity elsewhere in the paper
+        out.append(fs)
+    return out
+
+
+def _context_word(low: str) -> str:
+    """A context word as a feature: numbers collapse to one symbol, so "of 0.91" and "of 12.5" are alike."""
+    return "<num>" if is_number(low) else low
+
+
+@lru_cache(maxsize=1 << 16)
+def surface_features(span: str, words: tuple[str, ...]) -> tuple[str, ...]:
+    """The features of a span's own text (shape, words, suffixes, lexicon hits), cached by surface."""
+    lows = [w.lower() for w in words]
+    feats = [f"ntok={min(len(words), 6)}", f"nchar={_bucket(len(span), (2, 3, 5, 8, 14, 25))}"]
+    hit = lexicon_lookup(span)
+    if hit is not None:
+        feats.append(f"lex={hit[0]}")
+    else:
+        pre = lexicon_prefix(span)
+        if pre is not None:
+            feats.append(f"lexpre={pre[0]}")
+        last_hit = lexicon_lookup(words[-1]) if len(words) > 1 else None
+        if last_hit is not None:
+            feats.append(f"lexlast={last_hit[0]}")
+    feats.append(f"shape={shape(span)}")
+    feats.append(f"whole={span.lower()}")
+    feats.append(f"first={lows[0]}")
+    last = lows[-1]
+    feats.append(f"last={last}")
+    feats.append(f"suf3={last[-3:]}")
+    feats.append(f"suf4={last[-4:]}")
+    feats.append(f"wshape_last={shape(words[-1])}")
+    feats.append(f"wshape_first={shape(words[0])}")
+    for w in lows[1:-1]:
+        feats.append(f"mid={w}")
+    caps = [w[:1].isupper() for w in words]
+    feats.append("case=" + ("allcap" if all(w.isupper() for w in words) else "title" if all(caps) else
+                            "lower" if not any(caps) else "mixed"))
+    if any(ch.isdigit() for ch in span):
+        feats.append("digit")
+    if "-" in span:
+        feats.append("hyphen")
+    feats += _stats_features("ps", " ".join(lows))
+    if len(lows) > 1:
+        feats += _stats_features("psh", last)
+    return tuple(feats)
+
+
+_STATS_FIELDS = ("task", "for", "metric")
+
+
+def _stats_features(prefix: str, phrase: str) -> list[str]:
+    """How often corpus-large uses `phrase` in task-like, "for"-, and measure-like contexts (bucketed counts
+    and rates; ``scripts/mine_phrase_stats.py``)."""
+    row = phrase_stats().get(phrase)
+    if row is None:
+        return [f"{prefix}=unseen"]
+    occ = max(row[0], 1)
+    out = [f"{prefix}_occ={_bucket(occ, (2, 9, 99))}"]
+    for name, hits in zip(_STATS_FIELDS, row[1:]):
+        if hits:
+            out.append(f"{prefix}_{name}={_bucket(hits, (2, 9, 99))}")
+            out.append(f"{prefix}_{name}_r={_bucket(int(100 * hits / occ), (1, 4, 14, 39))}")
+    return out
 
 
 def candidate_features(
@@ -75,13 +155,15 @@ def candidate_features(
     longs: set[str],
     shorts: set[str],
     covering: dict[int, int],
+    ctx: list[str] | None = None,
 ) -> list[str]:
     """Feature strings of one candidate (see the module docstring)."""
     s, e = c["s"], c["e"]
-    words = text[s:e]
-    lows = lower[s:e]
     span = c["text"]
-    feats = ["bias", f"kind={c['kind']}", f"ntok={min(e - s, 6)}", f"nchar={_bucket(len(span), (2, 3, 5, 8, 14, 25))}"]
+    ctx = ctx if ctx is not None else [_context_word(w) for w in lower]
+    kind = c["kind"]
+    feats = ["bias", f"kind={kind}"]
+    feats += surface_features(span, tuple(text[s:e]))
     srcs = sorted(c["srcs"])
     feats += [f"src={x}" for x in srcs]
     feats.append("srcs=" + "+".join(srcs))
@@ -102,45 +184,18 @@ def candidate_features(
         feats.append("acro_short")
     if c["canon"]:
         feats.append("canon")
-    hit = lexicon_lookup(span)
-    if hit is not None:
-        feats.append(f"lex={hit[0]}")
-    else:
-        pre = lexicon_prefix(span)
-        if pre is not None:
-            feats.append(f"lexpre={pre[0]}")
-        last_hit = lexicon_lookup(words[-1]) if e - s > 1 else None
-        if last_hit is not None:
-            feats.append(f"lexlast={last_hit[0]}")
     if colon is not None and e <= colon:
         feats.append("title_name" if e == colon else "before_colon")
     feats.append(f"count={_bucket(count, (1, 2, 4))}")
-    feats.append(f"shape={shape(span)}")
-    feats.append(f"whole={span.lower()}")
-    feats.append(f"first={lows[0]}")
-    feats.append(f"last={lows[-1]}")
-    last = lows[-1]
-    feats.append(f"suf3={last[-3:]}")
-    feats.append(f"suf4={last[-4:]}")
-    feats.append(f"wshape_last={shape(words[-1])}")
-    feats.append(f"wshape_first={shape(words[0])}")
-    for w in lows[1:-1]:
-        feats.append(f"mid={w}")
-    caps = [w[:1].isupper() for w in words]
-    feats.append("case=" + ("allcap" if all(w.isupper() for w in words) else "title" if all(caps) else
-                            "lower" if not any(caps) else "mixed"))
-    if any(ch.isdigit() for ch in span):
-        feats.append("digit")
-    if "-" in span:
-        feats.append("hyphen")
-    p1 = lower[s - 1] if s > 0 else "<s>"
-    p2 = lower[s - 2] if s > 1 else "<s>"
-    n1 = lower[e] if e < n else "</s>"
-    n2 = lower[e + 1] if e + 1 < n else "</s>"
+    last = lower[e - 1]
+    p1 = ctx[s - 1] if s > 0 else "<s>"
+    p2 = ctx[s - 2] if s > 1 else "<s>"
+    n1 = ctx[e] if e < n else "</s>"
+    n2 = ctx[e + 1] if e + 1 < n else "</s>"
     feats += [f"p1={p1}", f"p2={p2}", f"n1={n1}", f"n2={n2}", f"p2p1={p2}_{p1}", f"n1n2={n1}_{n2}"]
     feats.append(f"p1_last={p1}_{last}")
     feats.append(f"rule_last={rule}_{last}")
-    feats.append(f"kind_rule={c['kind']}_{rule}")
+    feats.append(f"kind_rule={kind}_{rule}")
     feats.append(f"rule_shape={rule}_{shape(span)}")
     if any(covering.get(i, 0) > 1 for i in range(s, e)):
         feats.append("overlapped")

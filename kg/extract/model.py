@@ -49,18 +49,22 @@ class Model:
     def predict_with_role(self, feats: list[list[str]]) -> tuple[np.ndarray, np.ndarray | None]:
         """Class probabilities, and P(proposed) per candidate from the role head (None without one)."""
         n = len(feats)
-        rows: list[int] = []
         cols: list[int] = []
+        ends: list[int] = []
         get = self.vocab.get
-        for i, fs in enumerate(feats):
+        for fs in feats:
             for f in fs:
                 j = get(f)
                 if j is not None:
-                    rows.append(i)
                     cols.append(j)
-        r, c = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+            ends.append(len(cols))
+        c = np.asarray(cols, dtype=np.int64)
+        starts = np.asarray([0] + ends[:-1] if n else [], dtype=np.int64)
+        filled = starts < np.asarray(ends, dtype=np.int64)  # rows with at least one known feature
         scores = np.tile(self.bias.astype(np.float64), (n, 1))
-        np.add.at(scores, r, self.weights[c])
+        if len(c):
+            # per-row sums of the gathered weight rows (reduceat needs non-empty segments: empty rows are skipped)
+            scores[filled] += np.add.reduceat(self.weights[c].astype(np.float64), starts[filled], axis=0)
         if n:
             scores -= scores.max(axis=1, keepdims=True)
             np.exp(scores, out=scores)
@@ -68,7 +72,8 @@ class Model:
         if self.role_weights is None:
             return scores, None
         logit = np.full(n, self.role_bias, dtype=np.float64)
-        np.add.at(logit, r, self.role_weights[c])
+        if len(c):
+            logit[filled] += np.add.reduceat(self.role_weights[c].astype(np.float64), starts[filled])
         return scores, 1.0 / (1.0 + np.exp(-logit))
 
 

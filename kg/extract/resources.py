@@ -31,6 +31,7 @@ __all__ = [
     "lexicon_index",
     "lexicon_lookup",
     "lexicon_prefix",
+    "phrase_stats",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -162,16 +163,33 @@ def lexicon_prefix(surface: str) -> tuple[str, str] | None:
     """(type, canonical name) of the longest lexicon surface that `surface` extends with a version/size tail:
     "CIFAR-10.1" -> CIFAR-10 (Dataset), "Llama-3.1-8B-Instruct" -> LLaMA (Method), "ImageNet-R" -> ImageNet.
     The cut must fall before a separator ("-", "_", ".", "/") or between a letter and a digit."""
-    for k in range(len(surface) - 1, 1, -1):
+    n = len(surface)
+    marked = [False] * (n + 1)  # marked[k]: the tail surface[k:] holds a digit or an upper-case letter
+    for k in range(n - 1, -1, -1):
+        c = surface[k]
+        marked[k] = marked[k + 1] or c.isdigit() or c.isupper()
+    if not marked[0]:
+        return None
+    for k in range(n - 1, 1, -1):
         nxt, prev = surface[k], surface[k - 1]
-        tail = surface[k:]
-        if not any(c.isdigit() or c.isupper() for c in tail):
+        if not marked[k]:
             continue  # "ImageNet-pretrained", "CUB-to": a word, not a version
         if nxt in "-_./" or (nxt.isdigit() and prev.isalpha()):
             hit = lexicon_lookup(surface[:k])
             if hit is not None:
                 return hit
     return None
+
+
+@cache
+def phrase_stats(path: Path | None = None) -> dict[str, list[int]]:
+    """Phrase -> [occurrences, task, for, metric] context counts mined from corpus-large by
+    ``scripts/mine_phrase_stats.py`` (``lexicon/phrase_stats.json``), features of the learned decision."""
+    path = path or LEXICON_DIR / "phrase_stats.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["phrases"]
+    except (OSError, json.JSONDecodeError, KeyError) as exc:
+        raise ExtractionError(f"cannot load phrase statistics {path}: {exc}") from exc
 
 
 @dataclass(frozen=True)
