@@ -198,3 +198,51 @@ def test_model_predicts_nothing_without_features() -> None:
     m = Model(vocab={"bias": 0}, weights=np.zeros((1, 5), dtype=np.float32), bias=np.zeros(5, dtype=np.float32))
     assert m.predict([]).shape == (0, 5)
     assert np.allclose(m.predict([["unknown"]]).sum(axis=1), 1.0)
+
+
+def test_word_clusters_load_and_cover_common_words() -> None:
+    from kg.extract.resources import word_clusters
+
+    levels, table = word_clusters()
+    assert list(levels) == sorted(levels) and len(levels) >= 2
+    for w in ("accuracy", "classification", "dataset", "the", "<num>"):
+        ids = table[w]
+        assert len(ids) == len(levels) and all(0 <= i < k for i, k in zip(ids, levels))
+    # measures share a cluster more often than a measure and a function word do
+    assert table["precision"][0] == table["recall"][0] or table["precision"][1] == table["recall"][1]
+
+
+def test_cluster_features_of_span_and_context() -> None:
+    from kg.extract.features import cluster_features
+    from kg.extract.resources import word_clusters
+
+    levels, table = word_clusters()
+    doc = _rules_doc("A title", "We evaluate ResNet-50 on the ImageNet benchmark with top-1 accuracy.")
+    cands = pooled_candidates(doc)
+    feats = dict(zip((c["text"] for c in cands), doc_features(doc, cands)))
+    f = set(feats["ImageNet"])
+    assert f"c{levels[0]}_p1={table['the'][0]}" in f and f"c{levels[0]}_n1={table['benchmark'][0]}" in f
+    # a word without a cluster gives one "unknown" feature per slot; a bag counts each cluster once
+    the = f"c{levels[0]}_wr={table['the'][0]}"
+    cl = [table["the"], None, table["the"], table["the"], table["the"]]
+    assert cluster_features(cl, 1, 2, levels, {"first": (0,), "wr": (0,)}) == ["c_first=?", the]
+    assert cluster_features(cl, 0, 1, levels, {"wr": (0,)}) == [the]
+
+
+def test_word_cluster_script_is_deterministic(tmp_path: Path) -> None:
+    pytest.importorskip("floret")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("twc", Path(__file__).parents[1] / "scripts" / "train_word_clusters.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    words = ["model", "network", "dataset", "benchmark", "accuracy", "score", "task", "learning"]
+    corpus = tmp_path / "c.jsonl"
+    rows = [{"id": str(i), "title": f"A {words[i % 8]} for {words[(i * 3) % 8]}",
+             "abstract": f"We train a {words[i % 8]} on the {words[(i + 2) % 8]} and report {words[(i + 4) % 8]} of 9.5."}
+            for i in range(300)]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    runs = [mod.build(corpus, {"0", "1"}, levels=[2, 4], min_count=3, dim=8, epoch=2, seed=0) for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert runs[0]["info"]["papers"] == 298 and "<num>" in runs[0]["words"] and "dataset" in runs[0]["words"]
+    assert all(len(ids) == 2 and ids[0] < 2 and ids[1] < 4 for ids in runs[0]["words"].values())

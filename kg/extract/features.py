@@ -6,7 +6,8 @@ the rules' own decision, lexicon hits, cue phrases, acronym links, casing and sh
 as a bag; numbers collapsed to one symbol), title and sentence position, whether the sentence reports a number,
 how often the same form recurs in the paper and whether the rules took it as an entity elsewhere in it, and how
 often corpus-large uses the phrase and its head word in task-like and measure-like contexts
-(``scripts/mine_phrase_stats.py``). Nothing here names an annotated entity: the weights of these features are
+(``scripts/mine_phrase_stats.py``), and the word clusters (``scripts/train_word_clusters.py``: k-means over
+word vectors trained on corpus-large) of the span's words and of the words around it. Nothing here names an annotated entity: the weights of these features are
 what training learns.
 """
 
@@ -21,9 +22,9 @@ from .acronyms import ACRONYMS
 from .candidates import Candidate
 from .common import TITLE_END, is_number, view
 from .merge import fold
-from .resources import lexicon_lookup, lexicon_prefix, phrase_stats
+from .resources import lexicon_lookup, lexicon_prefix, phrase_stats, word_clusters
 
-__all__ = ["shape", "candidate_features", "doc_features", "surface_features"]
+__all__ = ["shape", "candidate_features", "cluster_features", "doc_features", "surface_features", "CLUSTER_SLOTS"]
 
 _UPPER = re.compile(r"[A-Z]+")
 _LOWER = re.compile(r"[a-z]+")
@@ -67,6 +68,8 @@ def doc_features(doc: Doc, cands: list[Candidate]) -> list[list[str]]:
             for i in range(c["s"], c["e"]):
                 covering[i] = covering.get(i, 0) + 1
     ctx = [_context_word(w) for w in v.lower]
+    levels, table = word_clusters()
+    cl = [table.get(w) for w in ctx]
     numbered = {v.sent_id[i] for i, w in enumerate(ctx) if w == "<num>"}
     out = []
     for c, f in zip(cands, folds):
@@ -74,6 +77,7 @@ def doc_features(doc: Doc, cands: list[Candidate]) -> list[list[str]]:
         s, e = c["s"], c["e"]
         fs += [f"wl={ctx[i]}" for i in range(max(0, s - 5), s - 2)]  # the words a little further out
         fs += [f"wr={ctx[i]}" for i in range(e + 2, min(n, e + 5))]
+        fs += cluster_features(cl, s, e, levels)
         if v.sent_id[s] in numbered:
             fs.append("sent_value")  # the sentence reports a number
         same = ruled.get(f)
@@ -81,6 +85,36 @@ def doc_features(doc: Doc, cands: list[Candidate]) -> list[list[str]]:
             fs.append(f"same_rule={same}")  # the same form is a rule entity elsewhere in the paper
         out.append(fs)
     return out
+
+
+#: the cluster features of a candidate: slot -> indices of the granularities used (chosen by 5-fold CV)
+CLUSTER_SLOTS: dict[str, tuple[int, ...]] = {
+    "first": (0, 1, 2), "last": (0, 1, 2), "p1": (0, 1, 2), "n1": (0, 1, 2), "p2": (0, 1), "n2": (0, 1),
+    "wl": (0, 1), "wr": (0, 1),
+}
+
+
+def cluster_features(
+    cl: list[tuple[int, ...] | None], s: int, e: int, levels: tuple[int, ...],
+    slots: dict[str, tuple[int, ...]] | None = None,
+) -> list[str]:
+    """Word-cluster features of the span [s, e) given each token's cluster ids (None: a word not clustered):
+    its first and last words, one and two words each side, and a bag of the next three words further out."""
+    slots = CLUSTER_SLOTS if slots is None else slots
+    n = len(cl)
+    where = {"first": [s], "last": [e - 1], "p1": [s - 1], "n1": [e], "p2": [s - 2], "n2": [e + 1],
+             "mid": list(range(s + 1, e - 1)), "wl": list(range(s - 5, s - 2)), "wr": list(range(e + 2, e + 5))}
+    out: list[str] = []
+    for slot, used in slots.items():
+        for i in where[slot]:
+            if i < 0 or i >= n:
+                continue
+            ids = cl[i]
+            if ids is None:
+                out.append(f"c_{slot}=?")
+                continue
+            out += [f"c{levels[k]}_{slot}={ids[k]}" for k in used]
+    return list(dict.fromkeys(out))  # a bag counts a cluster once, as training sees it
 
 
 def _context_word(low: str) -> str:

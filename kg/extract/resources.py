@@ -32,6 +32,7 @@ __all__ = [
     "lexicon_lookup",
     "lexicon_prefix",
     "phrase_stats",
+    "word_clusters",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -190,6 +191,19 @@ def phrase_stats(path: Path | None = None) -> dict[str, list[int]]:
         return json.loads(path.read_text(encoding="utf-8"))["phrases"]
     except (OSError, json.JSONDecodeError, KeyError) as exc:
         raise ExtractionError(f"cannot load phrase statistics {path}: {exc}") from exc
+
+
+@cache
+def word_clusters(path: Path | None = None) -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
+    """(cluster counts per granularity, lower-case word -> its cluster id at each) from corpus-large word vectors
+    (``scripts/train_word_clusters.py``, ``lexicon/word_clusters.json``), features of the learned decision."""
+    path = path or LEXICON_DIR / "word_clusters.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        levels = tuple(int(k) for k in data["info"]["levels"])
+        return levels, {w: tuple(ids) for w, ids in data["words"].items()}
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ExtractionError(f"cannot load word clusters {path}: {exc}") from exc
 
 
 @dataclass(frozen=True)
