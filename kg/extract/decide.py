@@ -26,7 +26,8 @@ def decide(
     cands: list[Candidate], probs: np.ndarray, classes: tuple[str, ...], threshold: float,
     role: np.ndarray | None = None,
 ) -> list[dict]:
-    """Kept, non-overlapping candidates as merge records (with ``lprobs`` and ``lprop``), in text order; the
+    """Kept, non-overlapping candidates as merge records (with ``lprobs`` and ``lprop``), in text order (never one
+    the not-a-name patterns reject); the
     acronym definition (or acronym) of a kept candidate is kept with it, as a mention of the same entity."""
     if not cands:
         return []
@@ -38,8 +39,8 @@ def decide(
         if best[i] < threshold:
             break
         c = cands[i]
-        if any(t in taken for t in range(c["s"], c["e"])):
-            continue
+        if c["rejected"] or any(t in taken for t in range(c["s"], c["e"])):
+            continue  # a surface the not-a-name patterns match (arXiv id, URL, GPU) is never an entity
         taken.update(range(c["s"], c["e"]))
         lprobs = {classes[k]: float(probs[i, k]) for k in range(1, len(classes))}
         type_ = max(lprobs, key=lambda t: lprobs[t])
