@@ -19,7 +19,7 @@ from kg.crossval import cross_validate
 DATA = Path(__file__).resolve().parents[1] / "data" / "train"
 
 #: pooled 5-fold CV (seed 0) of the shipped settings: results P 0.367, R 0.208, role accuracy 0.947
-FLOORS = {"P": 0.352, "R": 0.193, "role": 0.93}
+FLOORS = {"P": 0.352, "R": 0.175, "role": 0.93}
 #: the result rules on the learned entities, same folds (before the result model)
 RULES = {"P": 0.32, "R": 0.18}
 
