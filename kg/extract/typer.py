@@ -221,7 +221,7 @@ class ContextTyper:
             types = [c["type"] for c in chain if c["type"] in ("Dataset", "Method", "Metric")]
             if not types:
                 continue
-            best = max(set(types), key=types.count)
+            best = max(dict.fromkeys(types), key=types.count)  # a tie goes to the first in the list, not to set order
             for c in chain:
                 if c["type"] is None:
                     c["type"] = best
