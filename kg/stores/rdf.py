@@ -393,6 +393,7 @@ class _State:
 
 @lru_cache(maxsize=1 << 12)
 def _sentence_prefix(paper_id: Any, base: str) -> str:
+    """``<base>sentence/<paper id>/``: the start of the IRIs of a paper's sentences."""
     return f"{base}sentence/{_node_iri_text(paper_id, 'Paper', base)[len(base) + len('paper/'):]}/"
 
 
