@@ -250,8 +250,13 @@
       if (state.hovered >= 0) { drawLabel(state.hovered, toViewport(state.hovered), true); }
     }
 
+    var glDirty = true;
+
     function render() {
       state.frame = null;
+      drawLabels();
+      if (!glDirty) { return; }
+      glDirty = false;
       gl.viewport(0, 0, canvas.width, canvas.height);
       gl.clearColor(0, 0, 0, 0);
       gl.clear(gl.COLOR_BUFFER_BIT);
@@ -265,11 +270,11 @@
       gl.uniform1f(loc.max, maxPoint);
       draw(edgeBuffers, m, gl.LINES, false);
       draw(nodeBuffers, n, gl.POINTS, true);
-      drawLabels();
       state.renderedAt = performance.now();
     }
 
-    function schedule() {
+    function schedule(moved) {
+      if (moved) { glDirty = true; }
       if (!state.frame) { state.frame = window.requestAnimationFrame(render); }
     }
 
@@ -279,7 +284,7 @@
       var after = toGraph(px, py);
       cam.x += before.x - after.x;
       cam.y += before.y - after.y;
-      schedule();
+      schedule(true);
     }
 
     function local(event) {
@@ -291,7 +296,7 @@
       if (node === state.hovered) { return; }
       state.hovered = node;
       overlay.style.cursor = node >= 0 ? "pointer" : "";
-      schedule();
+      schedule(false);  // the names only: the WebGL frame stays
     }
 
     var drag = null;
@@ -316,7 +321,7 @@
         if (drag.moved) {
           cam.x = drag.camX - (p.x - drag.x) / scale();
           cam.y = drag.camY - (p.y - drag.y) / scale();
-          schedule();
+          schedule(true);
           return;
         }
       }
@@ -334,7 +339,7 @@
       if (url) { window.location.href = root + url; }
     });
     overlay.addEventListener("pointerleave", function () { if (!drag) { hover(-1); } });
-    window.addEventListener("resize", function () { resize(); schedule(); });
+    window.addEventListener("resize", function () { resize(); schedule(true); });
 
     state.canvas = canvas;
     state.gl = gl;
@@ -346,7 +351,7 @@
     state.toViewport = toViewport;
     state.nodeAt = nodeAt;
     state.zoomAt = zoomAt;
-    state.render = render;
+    state.render = function () { glDirty = true; render(); };
     resize();
     render();
     state.ready = true;
