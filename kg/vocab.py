@@ -55,6 +55,7 @@ class KG(DefinedNamespace):
     Task: URIRef
     Result: URIRef
     Evidence: URIRef
+    Sentence: URIRef
     Statement: URIRef
     LabelStatement: URIRef
     Extractor: URIRef
@@ -70,6 +71,7 @@ class KG(DefinedNamespace):
     measuredBy: URIRef
     variantOf: URIRef
     hasEvidence: URIRef
+    inSentence: URIRef
     # datatype properties
     arxivId: URIRef
     authorName: URIRef
@@ -85,7 +87,7 @@ class KG(DefinedNamespace):
     field: URIRef
     start: URIRef
     end: URIRef
-    sentence: URIRef
+    text: URIRef
     sentenceStart: URIRef
 
 

@@ -223,8 +223,60 @@ def test_qualified_statements_carry_provenance() -> None:
     assert str(rdf.value(statement, KG.confidence)) == "0.99"
     assert len(list(rdf.objects(statement, KG.hasEvidence))) == 2  # the repeated evidence is written once
     evidence = next(rdf.objects(statement, KG.hasEvidence))
-    assert rdf.value(evidence, URIRef("http://www.w3.org/ns/prov#wasQuotedFrom")) == paper
+    sentence = rdf.value(evidence, KG.inSentence)
+    assert rdf.value(sentence, URIRef("http://www.w3.org/ns/prov#wasQuotedFrom")) == paper
     assert not any(rdf.subjects(RDF.subject, node_iri(f"result:{PAPER}:0", "Result")))  # no statement for Result edges
+
+
+def test_each_sentence_is_one_node_that_evidence_points_at(tmp_path: Path) -> None:
+    """A sentence quoted by several facts of a paper is written once; each evidence points at it."""
+    graph = hostile_graph()
+    path = tmp_path / "g.nt"
+    write_ntriples(graph, path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(set(lines))  # no triple written twice
+    rdf = read_rdf(path, "nt")
+    paper = node_iri(PAPER, "Paper")
+    sentences = set(rdf.subjects(RDF.type, KG.Sentence))
+    quoted = {(str(rdf.value(s, KG.field)), int(rdf.value(s, KG.sentenceStart))): s
+              for s in sentences if (s, URIRef("http://www.w3.org/ns/prov#wasQuotedFrom"), paper) in rdf}
+    assert set(quoted) == {("abstract", 0), ("title", 0)}  # two sentences, though five edges quote them
+    assert quoted["abstract", 0] == URIRef(f"{DEFAULT_BASE}sentence/{PAPER}/abstract/0")
+    abstract_evidence = graph.edges[PAPER, METHOD, "PROPOSES"]["evidence"][0]
+    assert [str(t) for t in rdf.objects(quoted["abstract", 0], KG.text)] == [abstract_evidence["sentence"]]
+    pointing = set(rdf.subjects(KG.inSentence, quoted["abstract", 0]))
+    assert len(pointing) == 4  # PROPOSES, EVALUATES_ON, REPORTS and HAS_RESULT each have one evidence there
+    for evidence in pointing:
+        assert (evidence, RDF.type, KG.Evidence) in rdf
+        assert int(rdf.value(evidence, KG.start)) == abstract_evidence["start"]
+        assert int(rdf.value(evidence, KG.end)) == abstract_evidence["end"]
+    assert len(list(rdf.subjects(RDF.type, KG.Evidence))) == len(set(rdf.subjects(KG.inSentence, None)))
+    assert not list(rdf.triples((None, URIRef(f"{KG._NS}sentence"), None)))  # no longer a text per evidence
+
+
+def test_a_query_reads_the_sentence_of_an_evidence(tmp_path: Path) -> None:
+    """SPARQL from a fact to its evidence sentence and offsets, on the independent engine."""
+    graph = hostile_graph()
+    path = tmp_path / "g.nt"
+    write_ntriples(graph, path)
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    query = """
+        PREFIX kg: <https://w3id.org/kg-lit/ns#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?field ?start ?end ?text ?paper WHERE {
+            ?statement rdf:predicate kg:proposes ; kg:hasEvidence ?evidence .
+            ?evidence kg:start ?start ; kg:end ?end ; kg:inSentence ?sentence .
+            ?sentence kg:text ?text ; kg:field ?field ; prov:wasQuotedFrom ?paper .
+        } ORDER BY ?field"""
+    rows = [tuple(r[v].value for v in ("field", "start", "end", "text", "paper")) for r in store.query(query)]
+    by_field = {e["field"]: e for e in graph.edges[PAPER, METHOD, "PROPOSES"]["evidence"]}
+    assert rows == [(f, str(e["start"]), str(e["end"]), e["sentence"], str(node_iri(PAPER, "Paper")))
+                    for f, e in sorted(by_field.items())]
+    name = graph.nodes[METHOD]["name"]
+    abstract = rows[0]
+    assert abstract[3][int(abstract[1]):int(abstract[2])] == name  # sentence start 0: offsets index the text
 
 
 def test_hostile_graph_passes_shacl() -> None:

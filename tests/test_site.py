@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from kg.graph import write_graph
 from kg.views import site, write_site
 from kg.views.pages import Span, highlight
 from kg.views.paths import page_paths
+from kg.views.sitemap import MapNode, map_script
 
 
 class _Refs(HTMLParser):
@@ -67,8 +69,7 @@ def test_site_layout_and_manifest(xss_site: Path) -> None:
     assert manifest["kind"] == "kg-site" and manifest["pages"]["Paper"] == 5
     assets = {p.name for p in (xss_site / "assets").iterdir()}
     assert {"vis-network.min.js", "vis-network.css", "kg-graph.js", "kg.css", "kg-search.js",
-            "search-index.js", "kg-browse.js", "kg-map.js", "map-data.js", "sigma.min.js", "graphology.umd.min.js",
-            "sigma-LICENSE.txt", "graphology-LICENSE.txt"} <= assets
+            "search-index.js", "kg-browse.js", "kg-map.js", "map-data.js"} <= assets
 
 
 def test_every_link_resolves_inside_the_site_and_nothing_is_remote(xss_site: Path) -> None:
@@ -91,6 +92,19 @@ def test_untrusted_text_is_escaped_everywhere(xss_site: Path) -> None:
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     tags = _refs(xss_site / page_paths(xss_graph())["title-1111111111111111"]).tags
     assert "img" not in tags and "svg" not in tags and "b" not in tags
+
+
+def test_map_data_keeps_hostile_names_as_data() -> None:
+    names = [XSS_NAME, XSS_SCRIPT, 'quote " and \\ back\u2028slash', "ImageNet"]
+    nodes = [MapNode(f"n{i}", name, "Method", 5 - i, f"method/n{i}.html") for i, name in enumerate(names)]
+    script = map_script(nodes, Counter({(0, 1): 2, (1, 2): 1, (2, 3): 1}))
+    assert "<" not in script and ">" not in script and "\u2028" not in script
+    text = re.fullmatch(r"window\.KG_MAP = JSON\.parse\((\".*\")\);\n", script, re.S)
+    assert text is not None
+    data = json.loads(json.loads(text.group(1)))
+    assert data["names"] == names and data["papers"] == [5, 4, 3, 2] and data["urls"][0] == "method/n0.html"
+    assert len(data["x"]) == len(data["y"]) == 4 and all(isinstance(v, int) for v in data["x"] + data["y"])
+    assert sorted(zip(data["edges"][::2], data["edges"][1::2], strict=True)) == [(0, 1), (1, 2), (2, 3)]
 
 
 def test_paper_page_highlights_and_links_every_mention() -> None:

@@ -158,6 +158,37 @@ def test_a_failed_store_build_leaves_the_previous_store(built: Path, monkeypatch
     assert _papers(built) == (4, 4)  # rebuilt for the new graph on the next query
 
 
+def test_chunks_loaded_at_once_give_the_store_of_one_load(tmp_path: Path) -> None:
+    """Several loader threads on small chunk files fill the same store as one load of the whole N-Triples."""
+    import pyoxigraph
+
+    graph_file = tmp_path / "graph.json"
+    write_graph(hostile_graph(), graph_file)
+    (tmp_path / "chunked").mkdir()
+    figures = sparql.bulk_load_oxigraph(graph_file, tmp_path / "chunked", chunk_bytes=512, loaders=3)
+    assert figures["chunks"] > 1 and figures["loaders"] == 3  # a chunk ends with the block (nodes, edges) past it
+    assert [p.name for p in (tmp_path / "chunked").iterdir()] == ["oxigraph"]  # the chunk files are gone
+    whole = pyoxigraph.Store()
+    whole.load("".join(stream_ntriples(graph_file)), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    chunked = pyoxigraph.Store.read_only(str(tmp_path / "chunked" / "oxigraph"))
+    assert set(chunked) == set(whole) and len(whole) == figures["triples"]
+
+
+def test_rdf_oxigraph_refuses_is_one_store_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph_file = tmp_path / "graph.json"
+    write_graph(hostile_graph(), graph_file)
+
+    def bad(graph_file: Path, base: str = "") -> Any:
+        yield "<http://e/s> <http://e/p> <http://e/o> .\n" * 100
+        yield "<http://e/s> <http://e/p> .\n"
+
+    monkeypatch.setattr("kg.stores.rdf.stream_ntriples", bad)
+    (tmp_path / "into").mkdir()
+    with pytest.raises(StoreError, match="Oxigraph refused the RDF"):
+        sparql.bulk_load_oxigraph(graph_file, tmp_path / "into", chunk_bytes=1000, loaders=2)
+    assert not (tmp_path / "into" / "ntriples").exists()
+
+
 def test_a_store_of_an_older_version_is_rebuilt(built: Path) -> None:
     for store in _stores(built):
         stamp = json.loads((store / STAMP).read_text(encoding="utf-8"))

@@ -119,7 +119,7 @@ def test_xss_in_the_site_runs_nothing_and_shows_as_text(browser: Browser, tmp_pa
     _clean(board)
     index = browser.open(tmp_path / "site" / "index.html")
     index.page.wait_for_function("window.kgMap && window.kgMap.ready", timeout=30_000)
-    assert XSS_NAME in index.page.evaluate("window.kgMap.graph.mapNodes((n, a) => a.label).join(' ')")
+    assert XSS_NAME in index.page.evaluate("window.kgMap.labels.join(' ')")
     assert index.page.evaluate("typeof window.KG_INDEX") == "undefined"  # loaded on first use, not with the page
     index.page.fill("#kg-search", "alert")
     index.page.wait_for_function("window.kgSearch.query === 'alert'", timeout=10_000)
@@ -268,10 +268,22 @@ def test_trend_chart_renders(browser: Browser, tmp_path: Path) -> None:
 
 
 _MAP_POINT = """(i) => {
-    const m = window.kgMap, s = m.sigma;
-    const p = s.graphToViewport(s.getGraph().getNodeAttributes(String(i)));
+    const m = window.kgMap, p = m.toViewport(i);
     const box = document.getElementById('kg-map').getBoundingClientRect();
-    return {x: p.x + box.left, y: p.y + box.top, url: m.urls[i]};
+    return {x: p.x + box.left, y: p.y + box.top, url: m.urls[i], hit: m.nodeAt(p.x, p.y)};
+}"""
+
+_MAP_PIXELS = """(which) => {
+    const m = window.kgMap;
+    m.render();
+    if (which === 'labels') {
+        const c = document.querySelector('#kg-map canvas.kg-map-labels');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) n++; } return n;
+    }
+    const gl = m.gl, c = m.canvas, px = new Uint8Array(c.width * c.height * 4);
+    gl.readPixels(0, 0, c.width, c.height, gl.RGBA, gl.UNSIGNED_BYTE, px);
+    let n = 0; for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) n++; } return n;
 }"""
 
 
@@ -279,28 +291,41 @@ def test_map_draws_its_nodes_and_a_click_opens_a_page(browser: Browser, tmp_path
     write_site(board_graph(), tmp_path / "site")
     tab = browser.open(tmp_path / "site" / "index.html")
     tab.page.wait_for_function("window.kgMap && window.kgMap.ready", timeout=30_000)
-    expected = tab.page.evaluate("window.KG_MAP.nodes.length")
+    expected = tab.page.evaluate("window.KG_MAP.names.length")
     assert expected >= 5 and tab.page.evaluate("window.kgMap.nodeCount") == expected
-    assert tab.page.evaluate("window.kgMap.sigma.getGraph().order") == expected
+    assert tab.page.evaluate("window.kgMap.edgeCount") == tab.page.evaluate("window.KG_MAP.edges.length / 2") > 0
     tab.page.locator("#kg-map").scroll_into_view_if_needed()
-    # Pixels were drawn: the WebGL canvas is not blank.
-    drawn = tab.page.evaluate("""() => {
-        const s = window.kgMap.sigma, c = s.getStageCanvas();
-        const gl = c.getContext('webgl2') || c.getContext('webgl');
-        s.refresh();
-        const px = new Uint8Array(c.width * c.height * 4);
-        gl.readPixels(0, 0, c.width, c.height, gl.RGBA, gl.UNSIGNED_BYTE, px);
-        let n = 0; for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) n++; } return n; }""")
-    assert drawn > 50
-    names = tab.page.evaluate("window.KG_MAP.nodes.map(n => n[0])")
+    # Pixels were drawn: the WebGL canvas is not blank, and the names of the most used nodes are drawn.
+    assert tab.page.evaluate(_MAP_PIXELS, "nodes") > 50
+    assert tab.page.evaluate(_MAP_PIXELS, "labels") > 50
+    names = tab.page.evaluate("window.KG_MAP.names")
     target = names.index("ImageNet")
     point = tab.page.evaluate(_MAP_POINT, target)
-    assert point["url"] == "dataset/imagenet.html"
-    tab.page.mouse.move(point["x"], point["y"])
+    assert point["url"] == "dataset/imagenet.html" and point["hit"] == target
+    # Hovering a node names it and shows the hand; then a click opens its page.
+    tab.page.mouse.move(point["x"] + 200, point["y"] + 200)
+    tab.page.mouse.move(point["x"], point["y"], steps=3)
+    tab.page.wait_for_function(f"window.kgMap.hovered === {target}", timeout=5_000)
+    assert tab.page.evaluate("document.querySelector('#kg-map canvas.kg-map-labels').style.cursor") == "pointer"
     tab.page.mouse.click(point["x"], point["y"])
     tab.page.wait_for_url("**/dataset/imagenet.html", timeout=10_000)
     tab.wait_ready()
     assert tab.page.inner_text("h1").startswith("ImageNet")
+    _clean(tab)
+
+
+def test_map_zooms_with_the_wheel_and_keeps_nodes_under_the_pointer(browser: Browser, tmp_path: Path) -> None:
+    write_site(board_graph(), tmp_path / "site")
+    tab = browser.open(tmp_path / "site" / "index.html")
+    tab.page.wait_for_function("window.kgMap && window.kgMap.ready", timeout=30_000)
+    tab.page.locator("#kg-map").scroll_into_view_if_needed()
+    target = tab.page.evaluate("window.KG_MAP.names").index("ImageNet")
+    before = tab.page.evaluate(_MAP_POINT, target)
+    tab.page.mouse.move(before["x"], before["y"])
+    tab.page.mouse.wheel(0, -100)
+    tab.page.wait_for_function("window.kgMap.camera.zoom > 1.5", timeout=5_000)
+    after = tab.page.evaluate(_MAP_POINT, target)
+    assert abs(after["x"] - before["x"]) < 2 and abs(after["y"] - before["y"]) < 2 and after["hit"] == target
     _clean(tab)
 
 

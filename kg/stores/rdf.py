@@ -6,12 +6,16 @@ JSON-LD need rdflib's serializers, which work on an in-memory graph (`to_rdflib`
 
 IRIs are stable across runs and machines: ``<base>paper/<paper id>``, ``<base>method/<slug>``,
 ``<base>result/<paper id>:<n>`` (node ids with the type prefix dropped, anything outside
-``A-Za-z0-9-._~:`` percent-encoded), ``<base>statement/<hash>`` and ``<base>evidence/<hash>`` (SHA-256 of
-their content), ``<base>agent/<extractor version>``. There are no blank nodes.
+``A-Za-z0-9-._~:`` percent-encoded), ``<base>sentence/<paper id>/<field>/<sentence start>``,
+``<base>statement/<hash>`` and ``<base>evidence/<hash>`` (SHA-256 of their content),
+``<base>agent/<extractor version>``. There are no blank nodes.
 
 Every Paper -> entity and HAS_RESULT edge is asserted directly (``paper kg:proposes method``) and also as a
 qualified `kg:Statement` (``rdf:subject``/``rdf:predicate``/``rdf:object``) that carries its confidence,
-role, extractor (``prov:wasAttributedTo``) and `kg:Evidence` nodes (field, start, end, sentence).
+role, extractor (``prov:wasAttributedTo``) and `kg:Evidence` nodes (start, end, ``kg:inSentence``). Each
+sentence that evidence lies in is one `kg:Sentence` node per paper (text, field, sentence start,
+``prov:wasQuotedFrom`` the paper), written once however many evidence spans point at it: a paper's edges
+come together in a build's graph, so the writers remember only the current paper's sentences.
 
 Every writer writes to a temporary file beside its target and renames it into place, so a failed export
 leaves the previous file as it was.
@@ -62,7 +66,7 @@ __all__ = [
     "read_json",
 ]
 
-RDF_VERSION = "2"
+RDF_VERSION = "3"
 """Bumped whenever the graph -> RDF mapping changes (invalidates SPARQL caches)."""
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -96,6 +100,10 @@ def _segment(text: str) -> str:
     if encoded in (".", ".."):  # dot segments would be removed by IRI normalization
         encoded = encoded.replace(".", "%2E")
     return encoded
+
+
+_short_segment = lru_cache(maxsize=1 << 10)(_segment)
+"""`_segment` for the few distinct texts that recur on every edge (fields, extractor versions)."""
 
 
 def node_iri(node_id: str, node_type: str, base: str = DEFAULT_BASE) -> URIRef:
@@ -149,19 +157,19 @@ def _int_value(value: Any) -> int | None:
     return None if isinstance(value, bool) or not isinstance(value, int) else value
 
 
-def _date(value: str) -> Literal:
-    """xsd:date, xsd:gYearMonth or xsd:gYear when `value` is one; otherwise a plain string."""
+def _date(value: str) -> tuple[str, URIRef | None]:
+    """`value` and its datatype: xsd:date, xsd:gYearMonth or xsd:gYear when it is one, else None (a string)."""
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
             _dt.date.fromisoformat(value)
-            return Literal(value, datatype=XSD.date)
+            return value, XSD.date
         except ValueError:
             pass
     elif re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        return Literal(value, datatype=XSD.gYearMonth)
+        return value, XSD.gYearMonth
     elif re.fullmatch(r"\d{4}", value):
-        return Literal(value, datatype=XSD.gYear)
-    return Literal(value)
+        return value, XSD.gYear
+    return value, None
 
 
 def _strings(values: Any) -> list[str]:
@@ -192,6 +200,9 @@ _TERM: dict[str, URIRef] = {
     "DCTERMS.identifier": DCTERMS.identifier,
     "DCTERMS.issued": DCTERMS.issued,
     "KG.Evidence": KG.Evidence,
+    "KG.Sentence": KG.Sentence,
+    "KG.inSentence": KG.inSentence,
+    "KG.text": KG.text,
     "KG.Extractor": KG.Extractor,
     "KG.LabelStatement": KG.LabelStatement,
     "KG.mergeRule": KG.mergeRule,
@@ -204,7 +215,6 @@ _TERM: dict[str, URIRef] = {
     "KG.hasEvidence": KG.hasEvidence,
     "KG.paperCount": KG.paperCount,
     "KG.role": KG.role,
-    "KG.sentence": KG.sentence,
     "KG.value": KG.value,
     "PROV.wasAttributedTo": PROV.wasAttributedTo,
     "PROV.wasQuotedFrom": PROV.wasQuotedFrom,
@@ -246,8 +256,8 @@ class _Terms:
         return Literal(text)
 
     @staticmethod
-    def typed(literal: Literal) -> Any:
-        return literal
+    def typed(text: str, datatype: URIRef | None) -> Any:
+        return Literal(text, datatype=datatype)
 
 
 class _Text:
@@ -281,8 +291,9 @@ class _Text:
         return '"' + (text.translate(_ESCAPES) if _NEEDS_ESCAPE(text) else text) + '"'
 
     @staticmethod
-    def typed(literal: Literal) -> str:
-        return ntriples_term(literal)
+    def typed(text: str, datatype: URIRef | None) -> str:
+        quoted = '"' + (text.translate(_ESCAPES) if _NEEDS_ESCAPE(text) else text) + '"'
+        return quoted if datatype is None else f"{quoted}^^<{datatype}>"
 
 
 def _node_triples(node_id: str, data: Mapping[str, Any], iri: Any, t: Any, base: str) -> Iterator[tuple[Any, Any, Any]]:
@@ -295,9 +306,9 @@ def _node_triples(node_id: str, data: Mapping[str, Any], iri: Any, t: Any, base:
             if data.get(key) is not None:
                 yield iri, C[prop], t.literal(str(data[key]))
         if data.get("date"):
-            yield iri, C["DCTERMS.issued"], t.typed(_date(str(data["date"])))
+            yield iri, C["DCTERMS.issued"], t.typed(*_date(str(data["date"])))
         if data.get("url"):
-            yield iri, C["SCHEMA.url"], t.typed(Literal(str(data["url"]), datatype=XSD.anyURI))
+            yield iri, C["SCHEMA.url"], t.typed(str(data["url"]), XSD.anyURI)
         for key, prop in (("authors", "KG.authorName"), ("categories", "KG.category"), ("sources", "KG.sourceLocation")):
             for text in _strings(data.get(key)):
                 yield iri, C[prop], t.literal(text)
@@ -351,33 +362,88 @@ def _label_statements(node_id: str, data: Mapping[str, Any], iri: Any, t: Any, b
             yield statement, C["PROV.wasDerivedFrom"], t.iri(_node_iri_text(paper, "Paper", base))
 
 
-def _evidence_triples(statement: Any, statement_digest: str, evidence: Any, paper: Any, base: str,
-                      seen: set[str], t: Any) -> Iterator[tuple[Any, Any, Any]]:
+class _State:
+    """What the mapping remembers while it streams edges: extractors written, and the current paper's sentences."""
+
+    __slots__ = ("agents", "paper", "sentences")
+
+    def __init__(self) -> None:
+        self.agents: set[str] = set()
+        self.paper: Any = None
+        self.sentences: dict[str, set[Any]] = {}
+
+    def sentence(self, paper: Any, iri: str, text: Any) -> tuple[bool, bool]:
+        """Whether sentence `iri` of `paper` is new, and whether `text` is new for it (forgetting earlier papers').
+
+        A second text for one sentence (evidence that disagrees with itself) is written too, so that the
+        SHACL shapes report it rather than the export drop it.
+        """
+        if paper != self.paper:
+            self.paper = paper
+            self.sentences.clear()
+        texts = self.sentences.get(iri)
+        if texts is None:
+            self.sentences[iri] = {text}
+            return True, True
+        if text in texts:
+            return False, False
+        texts.add(text)
+        return False, True
+
+
+@lru_cache(maxsize=1 << 12)
+def _sentence_prefix(paper_id: Any, base: str) -> str:
+    """``<base>sentence/<paper id>/``: the start of the IRIs of a paper's sentences."""
+    return f"{base}sentence/{_node_iri_text(paper_id, 'Paper', base)[len(base) + len('paper/'):]}/"
+
+
+def _sentence_iri(paper_id: Any, field: Any, start: int | None, text: Any, base: str) -> str:
+    """``<base>sentence/<paper id>/<field>/<start>``; a hash of all four when the paper or start is unknown."""
+    if paper_id is not None and start is not None and isinstance(field, str):
+        return f"{_sentence_prefix(paper_id, base)}{_short_segment(field)}/{start}"
+    return f"{base}sentence/{_digest(paper_id, field, start, text)}"
+
+
+def _evidence_triples(statement: Any, statement_digest: str, evidence: Any, paper_id: Any, paper: Any, base: str,
+                      seen: set[str], state: _State, t: Any) -> Iterator[tuple[Any, Any, Any]]:
     C = t.C
     if not isinstance(evidence, Mapping):
         return
-    parts = [evidence.get(k) for k in ("field", "start", "end", "sentence_start", "sentence")]
-    digest = _digest(statement_digest, *parts)
+    field, sentence = evidence.get("field"), evidence.get("sentence")
+    start, end = _int_value(evidence.get("start")), _int_value(evidence.get("end"))
+    sentence_start = _int_value(evidence.get("sentence_start"))
+    digest = _digest(statement_digest, field, start, end, sentence_start)
     if digest in seen:
         return
     seen.add(digest)
     iri = t.iri(f"{base}evidence/{digest}")
     yield statement, C["KG.hasEvidence"], iri
     yield iri, C["RDF.type"], C["KG.Evidence"]
-    if evidence.get("field") is not None:
-        yield iri, C["KG.field"], t.literal(str(evidence["field"]))
-    for key, prop in (("start", "KG.start"), ("end", "KG.end"), ("sentence_start", "KG.sentenceStart")):
-        number = _int_value(evidence.get(key))
-        if number is not None:
-            yield iri, C[prop], t.integer(number)
-    if evidence.get("sentence") is not None:
-        yield iri, C["KG.sentence"], t.literal(str(evidence["sentence"]))
+    if start is not None:
+        yield iri, C["KG.start"], t.integer(start)
+    if end is not None:
+        yield iri, C["KG.end"], t.integer(end)
+    if field is None and sentence is None and sentence_start is None:
+        return
+    sentence_text = _sentence_iri(paper_id, field, sentence_start, sentence, base)
+    sentence_iri = t.iri(sentence_text)
+    yield iri, C["KG.inSentence"], sentence_iri
+    new_node, new_text = state.sentence(paper_id, sentence_text, sentence)
+    if new_text and sentence is not None:
+        yield sentence_iri, C["KG.text"], t.literal(str(sentence))
+    if not new_node:
+        return
+    yield sentence_iri, C["RDF.type"], C["KG.Sentence"]
+    if field is not None:
+        yield sentence_iri, C["KG.field"], t.literal(str(field))
+    if sentence_start is not None:
+        yield sentence_iri, C["KG.sentenceStart"], t.integer(sentence_start)
     if paper is not None:
-        yield iri, C["PROV.wasQuotedFrom"], paper
+        yield sentence_iri, C["PROV.wasQuotedFrom"], paper
 
 
 def _statement_triples(u: str, v: str, relation: str, data: Mapping[str, Any], subject: Any, prop: Any, obj: Any,
-                       from_paper: bool, base: str, agents: set[str], t: Any) -> Iterator[tuple[Any, Any, Any]]:
+                       from_paper: bool, base: str, state: _State, t: Any) -> Iterator[tuple[Any, Any, Any]]:
     C = t.C
     digest = _digest(u, relation, v)
     iri = t.iri(f"{base}statement/{digest}")
@@ -393,16 +459,17 @@ def _statement_triples(u: str, v: str, relation: str, data: Mapping[str, Any], s
     version = data.get("extractor_version")
     if version is not None:
         version = str(version)
-        agent = t.iri(f"{base}agent/{_segment(version)}")
+        agent = t.iri(f"{base}agent/{_short_segment(version)}")
         yield iri, C["KG.extractorVersion"], t.literal(version)
         yield iri, C["PROV.wasAttributedTo"], agent
-        if version not in agents:
-            agents.add(version)
+        if version not in state.agents:
+            state.agents.add(version)
             yield agent, C["RDF.type"], C["KG.Extractor"]
             yield agent, C["RDFS.label"], t.literal(version)
     seen: set[str] = set()
+    paper_id, paper = (u, subject) if from_paper else (None, None)
     for evidence in data.get("evidence") or ():
-        yield from _evidence_triples(iri, digest, evidence, subject if from_paper else None, base, seen, t)
+        yield from _evidence_triples(iri, digest, evidence, paper_id, paper, base, seen, state, t)
 
 
 def _check_node_type(node_id: Any, node_type: Any) -> None:
@@ -434,11 +501,11 @@ def _node_iris(graph: nx.MultiDiGraph, base: str) -> dict[Any, URIRef]:
 
 
 def _edge_triples(u: Any, v: Any, relation: Any, data: Mapping[str, Any], subject: Any, obj: Any, from_paper: bool,
-                  base: str, agents: set[str], t: Any) -> Iterator[tuple[Any, Any, Any]]:
+                  base: str, state: _State, t: Any) -> Iterator[tuple[Any, Any, Any]]:
     prop = t.term(_relation_property(u, v, relation))
     yield subject, prop, obj
     if from_paper or data.get("evidence"):
-        yield from _statement_triples(u, v, relation, data, subject, prop, obj, from_paper, base, agents, t)
+        yield from _statement_triples(u, v, relation, data, subject, prop, obj, from_paper, base, state, t)
 
 
 def iter_triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Iterator[Triple]:
@@ -461,10 +528,10 @@ def iter_triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Iterator[T
     terms = _Terms()
     for node_id, data in graph.nodes(data=True):
         yield from _node_triples(node_id, data, iris[node_id], terms, base)
-    agents: set[str] = set()
+    state = _State()
     for u, v, key, data in graph.edges(keys=True, data=True):
         from_paper = graph.nodes[u].get("type") == "Paper"
-        yield from _edge_triples(u, v, data.get("type") or key, data, iris[u], iris[v], from_paper, base, agents,
+        yield from _edge_triples(u, v, data.get("type") or key, data, iris[u], iris[v], from_paper, base, state,
                                  terms)
 
 
@@ -490,14 +557,14 @@ def stream_ntriples(graph_file: Path, base: str = DEFAULT_BASE) -> Iterator[str]
         if len(block) >= 4096:
             yield "".join(block)
             block.clear()
-    agents: set[str] = set()
+    state = _State()
     for data in iter_edges(graph_file):
         u, v = data.get("source"), data.get("target")
         u_type, v_type = types[str(u)], types[str(v)]
         subject = text.iri(_node_iri_text(u, u_type, base))
         obj = text.iri(_node_iri_text(v, v_type, base))
         block.extend(f"{s} {p} {o} .\n" for s, p, o in _edge_triples(
-            u, v, data.get("type") or data.get("key"), data, subject, obj, u_type == "Paper", base, agents, text))
+            u, v, data.get("type") or data.get("key"), data, subject, obj, u_type == "Paper", base, state, text))
         if len(block) >= 4096:
             yield "".join(block)
             block.clear()

@@ -7,8 +7,8 @@ Layout of the folder::
     method/<slug>.html ...     one page per entity (also dataset/, metric/, task/): leaderboards, papers per
                                month, the entity graph around it, its papers with their sentences
     paper/<slug>.html          one page per paper
-    assets/                    vis-network (from pyvis), sigma.js and graphology (with their licences), our
-                               scripts and stylesheet, search-index.js, map-data.js
+    assets/                    vis-network (from pyvis), our scripts (the map's WebGL renderer among them)
+                               and stylesheet, search-index.js, map-data.js
     manifest.json              marks the folder as a kg site (so a rebuild may replace it)
 
 The folder is built next to OUT_DIR, flushed to disk in one `syncfs` and swapped in whole
@@ -41,7 +41,7 @@ from kg.views.leaderboard import Board, Leaderboards, Row
 from kg.views.pages import Link, Span, link
 from kg.views.paths import page_paths
 from kg.views.render import vis_data
-from kg.views.sitemap import MAP_ASSETS, MAP_DATA, MAP_TYPES, MapNode, map_script
+from kg.views.sitemap import MAP_DATA, MAP_TYPES, MapNode, map_script
 from kg.views.standalone import load_graph
 from kg.views.subgraph import find_text, neighbourhood, node_label
 from kg.views.trends import month_of, month_range, rising, sparkline
@@ -126,7 +126,7 @@ def _write_assets(folder: Path) -> None:
     js, css = vis_files()
     shutil.copyfile(js, assets / "vis-network.min.js")
     shutil.copyfile(css, assets / "vis-network.css")
-    for name in (*ASSETS, *MAP_ASSETS):
+    for name in ASSETS:
         (assets / name).write_text(asset_text(name), encoding="utf-8")
 
 
@@ -502,7 +502,7 @@ class _Builder:
         body.append('<div class="kg-cols">'
                     f"<section><h2>Nodes</h2>{pages.table(['type', 'count'], count_rows, [1])}</section>"
                     f"<section><h2>Edges</h2>{pages.table(['relation', 'count'], edge_rows, [1])}</section></div>")
-        scripts = ["assets/graphology.umd.min.js", "assets/sigma.min.js", MAP_DATA, "assets/kg-map.js"]
+        scripts = [MAP_DATA, "assets/kg-map.js"]
         return pages.page("kg: knowledge graph", "\n".join(b for b in body if b), root="", search=True,
                           scripts=scripts)
 
