@@ -26,9 +26,9 @@ def decide(
     cands: list[Candidate], probs: np.ndarray, classes: tuple[str, ...], threshold: float,
     role: np.ndarray | None = None,
 ) -> list[dict]:
-    """Kept, non-overlapping candidates as merge records (with ``lprobs`` and ``lprop``), in text order (never one
-    the not-a-name patterns reject); the
-    acronym definition (or acronym) of a kept candidate is kept with it, as a mention of the same entity."""
+    """Kept, non-overlapping candidates as merge records (with ``lprobs`` and ``lprop``), in text order, never one
+    the not-a-name patterns reject; the acronym definition (or acronym) of a kept candidate is kept with it, as a
+    mention of the same entity."""
     if not cands:
         return []
     best = probs[:, 1:].max(axis=1)

@@ -7,8 +7,8 @@ as a bag; numbers collapsed to one symbol), title and sentence position, whether
 how often the same form recurs in the paper and whether the rules took it as an entity elsewhere in it, and how
 often corpus-large uses the phrase and its head word in task-like and measure-like contexts
 (``scripts/mine_phrase_stats.py``), and the word clusters (``scripts/train_word_clusters.py``: k-means over
-word vectors trained on corpus-large) of the span's words and of the words around it. Nothing here names an annotated entity: the weights of these features are
-what training learns.
+word vectors trained on corpus-large) of the span's words and of the words around it. Nothing here names an
+annotated entity: the weights of these features are what training learns.
 """
 
 from __future__ import annotations
@@ -94,6 +94,17 @@ CLUSTER_SLOTS: dict[str, tuple[int, ...]] = {
 }
 
 
+#: where each slot reads: token offsets (lo, hi) as (side, offset) pairs, side 0 the span's start s, 1 its end e
+_SLOT_RANGES: dict[str, tuple[int, int, int, int]] = {
+    "first": (0, 0, 0, 1), "last": (1, -1, 1, 0), "p1": (0, -1, 0, 0), "n1": (1, 0, 1, 1), "p2": (0, -2, 0, -1),
+    "n2": (1, 1, 1, 2), "mid": (0, 1, 1, -1), "wl": (0, -5, 0, -2), "wr": (1, 2, 1, 5),
+}
+#: (slot, granularities, a word's cluster ids, levels) -> its feature strings, formatted once (bounded: cleared
+#: when full, about 15 MB)
+_SLOT_STRINGS: dict[tuple, tuple[str, ...]] = {}
+_SLOT_STRINGS_MAX = 50_000
+
+
 def cluster_features(
     cl: list[tuple[int, ...] | None], s: int, e: int, levels: tuple[int, ...],
     slots: dict[str, tuple[int, ...]] | None = None,
@@ -102,18 +113,20 @@ def cluster_features(
     its first and last words, one and two words each side, and a bag of the next three words further out."""
     slots = CLUSTER_SLOTS if slots is None else slots
     n = len(cl)
-    where = {"first": [s], "last": [e - 1], "p1": [s - 1], "n1": [e], "p2": [s - 2], "n2": [e + 1],
-             "mid": list(range(s + 1, e - 1)), "wl": list(range(s - 5, s - 2)), "wr": list(range(e + 2, e + 5))}
+    ends = (s, e)
     out: list[str] = []
     for slot, used in slots.items():
-        for i in where[slot]:
-            if i < 0 or i >= n:
-                continue
+        side_lo, lo, side_hi, hi = _SLOT_RANGES[slot]
+        for i in range(max(ends[side_lo] + lo, 0), min(ends[side_hi] + hi, n)):
             ids = cl[i]
-            if ids is None:
-                out.append(f"c_{slot}=?")
-                continue
-            out += [f"c{levels[k]}_{slot}={ids[k]}" for k in used]
+            key = (slot, used, ids, levels)
+            strings = _SLOT_STRINGS.get(key)
+            if strings is None:
+                if len(_SLOT_STRINGS) >= _SLOT_STRINGS_MAX:
+                    _SLOT_STRINGS.clear()
+                strings = (f"c_{slot}=?",) if ids is None else tuple(f"c{levels[k]}_{slot}={ids[k]}" for k in used)
+                _SLOT_STRINGS[key] = strings
+            out += strings
     return list(dict.fromkeys(out))  # a bag counts a cluster once, as training sees it
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from itertools import chain, repeat
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -41,30 +42,36 @@ class Model:
     ident: str = ""
     role_weights: np.ndarray | None = None
     role_bias: float = 0.0
+    _pad: tuple | None = field(default=None, repr=False, compare=False)  # (weights, role weights, both padded)
 
     def predict(self, feats: list[list[str]]) -> np.ndarray:
         """Class probabilities (rows: candidates, columns: ``classes``) for lists of feature strings."""
         return self.predict_with_role(feats)[0]
 
+    def _padded(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The weights (and role weights) with a zero row appended for unknown features, made once per array."""
+        pad = self._pad
+        if pad is None or pad[0] is not self.weights or pad[1] is not self.role_weights:
+            zero = np.zeros((1, self.weights.shape[1]), dtype=self.weights.dtype)
+            role = self.role_weights
+            pad = self._pad = (self.weights, role, np.vstack([self.weights, zero]),
+                               None if role is None else np.append(role, np.zeros(1, dtype=role.dtype)))
+        return pad[2], pad[3]
+
     def predict_with_role(self, feats: list[list[str]]) -> tuple[np.ndarray, np.ndarray | None]:
         """Class probabilities, and P(proposed) per candidate from the role head (None without one)."""
         n = len(feats)
-        cols: list[int] = []
-        ends: list[int] = []
-        get = self.vocab.get
-        for fs in feats:
-            for f in fs:
-                j = get(f)
-                if j is not None:
-                    cols.append(j)
-            ends.append(len(cols))
-        c = np.asarray(cols, dtype=np.int64)
-        starts = np.asarray([0] + ends[:-1] if n else [], dtype=np.int64)
-        filled = starts < np.asarray(ends, dtype=np.int64)  # rows with at least one known feature
+        # one C-level pass over every feature string: unknown ones read the zero row appended to the weights
+        flat = list(chain.from_iterable(feats))
+        c = np.fromiter(map(self.vocab.get, flat, repeat(len(self.vocab))), dtype=np.int64, count=len(flat))
+        lengths = np.fromiter(map(len, feats), dtype=np.int64, count=n)
+        starts = np.cumsum(lengths) - lengths
+        filled = lengths > 0  # rows with at least one feature
+        weights, role_weights = self._padded()
         scores = np.tile(self.bias.astype(np.float64), (n, 1))
         if len(c):
             # per-row sums of the gathered weight rows (reduceat needs non-empty segments: empty rows are skipped)
-            scores[filled] += np.add.reduceat(self.weights[c].astype(np.float64), starts[filled], axis=0)
+            scores[filled] += np.add.reduceat(weights[c].astype(np.float64), starts[filled], axis=0)
         if n:
             scores -= scores.max(axis=1, keepdims=True)
             np.exp(scores, out=scores)
@@ -73,7 +80,7 @@ class Model:
             return scores, None
         logit = np.full(n, self.role_bias, dtype=np.float64)
         if len(c):
-            logit[filled] += np.add.reduceat(self.role_weights[c].astype(np.float64), starts[filled])
+            logit[filled] += np.add.reduceat(role_weights[c].astype(np.float64), starts[filled])
         return scores, 1.0 / (1.0 + np.exp(-logit))
 
 
